@@ -1,0 +1,124 @@
+// Loads the gateway config: YAML or JSON, ${ENV} interpolation, ajv validation naming the bad key path.
+import fs from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
+import configSchema from '../../schemas/config.schema.json';
+import { ADAPTERS } from '../../adapters';
+import type { AuthConfig } from '../core/adapter';
+
+export interface ApiKeyConfig {
+  name: string;
+  key: string;
+  backends: string[];
+  scopes: string[];
+  rateLimit?: { perMinute: number };
+}
+
+export interface RawBackendConfig {
+  vendor: string;
+  baseUrl: string;
+  auth: AuthConfig;
+  timeoutMs: number;
+  concurrency: number;
+  circuitBreaker?: { failureThreshold: number; openMs: number };
+  [vendorKey: string]: unknown;
+}
+
+export interface GatewayConfig {
+  server: { host: string; port: number; bodyLimit: string; drainMs: number };
+  store?: { type: 'sqlite' | 'postgres'; path?: string; url?: string };
+  log: { level: 'error' | 'warn' | 'info' | 'debug' };
+  auth: { apiKeys: ApiKeyConfig[] };
+  backends: Record<string, RawBackendConfig>;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** The config schema with every adapter's own backend keys added, keyed on `vendor`. */
+export function fullConfigSchema(): object {
+  const schema = structuredClone(configSchema) as any;
+  const backend = schema.$defs.backend;
+  backend.properties.vendor = { enum: Object.keys(ADAPTERS) };
+  backend.allOf = Object.values(ADAPTERS).map((adapter) => ({
+    if: { properties: { vendor: { const: adapter.vendor } }, required: ['vendor'] },
+    then: { properties: adapter.optionsSchema.properties, required: adapter.optionsSchema.required ?? [] },
+  }));
+  return schema;
+}
+
+let validator: ReturnType<Ajv2020['compile']> | undefined;
+
+function validate(config: unknown): ErrorObject[] {
+  validator ??= new Ajv2020({ allErrors: true, useDefaults: true, strict: false }).compile(fullConfigSchema());
+  return validator(config) ? [] : (validator.errors ?? []);
+}
+
+/** `/backends/ibm/auth` -> `backends.ibm.auth`; the offending property is appended where ajv names one. */
+function keyPath(error: ErrorObject): string {
+  const parts = error.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const params = error.params as Record<string, unknown>;
+  const extra = params.additionalProperty ?? params.unevaluatedProperty ?? params.missingProperty;
+  if (typeof extra === 'string') parts.push(extra);
+  return parts.join('.') || '(root)';
+}
+
+function describe(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'additionalProperties' || error.keyword === 'unevaluatedProperties') return 'unknown key';
+  if (error.keyword === 'required') return 'is required';
+  if (error.keyword === 'enum') return `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+  return error.message ?? error.keyword;
+}
+
+/** Replaces every `${NAME}` in string values; a missing variable is an error naming it and the key. */
+export function interpolate(value: unknown, env: NodeJS.ProcessEnv, path = ''): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const resolved = env[name];
+      if (resolved === undefined) throw new ConfigError(`${path || '(root)'}: environment variable ${name} is not set`);
+      return resolved;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, `${path}.${i}`));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, path ? `${path}.${k}` : k)]));
+  }
+  return value;
+}
+
+/** Validates an already-parsed config and fills in defaults; throws ConfigError listing every bad key path. */
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const config = interpolate(raw, env);
+  const errors = validate(config);
+  // if/then branches repeat their own failures as "must match then schema": those add nothing.
+  const useful = errors.filter((e) => e.keyword !== 'if');
+  if (useful.length > 0) {
+    const lines = [...new Set(useful.map((e) => `${keyPath(e)}: ${describe(e)}`))];
+    throw new ConfigError(`invalid config:\n  ${lines.join('\n  ')}`);
+  }
+  const typed = config as GatewayConfig;
+  const names = new Set<string>();
+  typed.auth.apiKeys.forEach((k, i) => {
+    if (names.has(k.name)) throw new ConfigError(`auth.apiKeys.${i}.name: duplicate key name '${k.name}'`);
+    names.add(k.name);
+  });
+  return typed;
+}
+
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${file}: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`config file ${file} is not valid YAML or JSON: ${(error as Error).message}`);
+  }
+  return parseConfig(raw, env);
+}

@@ -1,0 +1,164 @@
+// The gateway: backend lookup, capability check, translate, send, parse; the one place an action is performed.
+import type { ActionCommand, ActionName } from './actions';
+import { ACTION_NAMES } from './actions';
+import type { AnyAdapter, VendorCall, VendorRequest, VendorResponse } from './adapter';
+import { GatewayError } from './errors';
+import type { Task, TaskListQuery, TaskPage } from './task';
+import type { DescribedRequest, HttpTransport } from '../transport/http';
+import type { OutboundAuth } from '../transport/auth';
+
+export interface Backend {
+  name: string;
+  vendor: string;
+  adapter: AnyAdapter;
+  options: unknown;
+  transport: Pick<HttpTransport, 'send' | 'describe'>;
+  auth: OutboundAuth;
+  /** Configured credential values: scrubbed from anything a vendor echoes back. */
+  secrets: string[];
+}
+
+export interface ActionResponse {
+  backend: string;
+  taskId: string;
+  action: ActionName;
+  result: 'applied' | 'accepted';
+  task?: Task;
+  warnings: string[];
+  vendor: { status: number };
+}
+
+export interface DryRunResponse {
+  dryRun: true;
+  vendorRequests: DescribedRequest[];
+}
+
+/** What the gateway observed while serving one request, for the request log line. */
+export interface CallTrace {
+  vendorStatus?: number;
+}
+
+export class Gateway {
+  private readonly backends: Map<string, Backend>;
+
+  constructor(backends: Backend[]) {
+    this.backends = new Map(backends.map((b) => [b.name, b]));
+  }
+
+  list(): Backend[] {
+    return [...this.backends.values()];
+  }
+
+  backend(name: string): Backend {
+    const backend = this.backends.get(name);
+    if (!backend) throw new GatewayError('BACKEND_NOT_FOUND', `No backend is named '${name}'`, { backend: name });
+    return backend;
+  }
+
+  supportedActions(backend: Backend): ActionName[] {
+    return ACTION_NAMES.filter((a) => backend.adapter.actions[a]);
+  }
+
+  /** Translates a command, or throws 422 UNSUPPORTED_ACTION before anything is sent. */
+  plan(cmd: ActionCommand): { backend: Backend; calls: VendorCall[] } {
+    const backend = this.backend(cmd.backend);
+    if (!backend.adapter.actions[cmd.action]) {
+      throw new GatewayError('UNSUPPORTED_ACTION', `Backend '${backend.name}' (${backend.vendor}) cannot do '${cmd.action}'`, {
+        supportedActions: this.supportedActions(backend),
+      });
+    }
+    return { backend, calls: backend.adapter.translate(cmd, backend.options) };
+  }
+
+  dryRun(cmd: ActionCommand): DryRunResponse {
+    const { backend, calls } = this.plan(cmd);
+    return { dryRun: true, vendorRequests: calls.map((c) => backend.transport.describe(c.request)) };
+  }
+
+  async perform(cmd: ActionCommand, trace: CallTrace = {}): Promise<ActionResponse> {
+    const { backend, calls } = this.plan(cmd);
+    const { adapter, options } = backend;
+    const warnings = [...adapter.warnings(cmd, options)];
+    const applied: ActionName[] = [];
+    let last: { status: number; task?: Task; result: 'applied' | 'accepted' } | undefined;
+    try {
+      for (const call of calls) {
+        const res = await this.send(backend, call.request, trace);
+        const outcome = scrubbed(backend, () => adapter.parse(res, call, cmd, options));
+        applied.push(call.step);
+        warnings.push(...(outcome.warnings ?? []));
+        last = { status: res.status, task: outcome.task, result: outcome.result };
+      }
+    } catch (error) {
+      // A multi-call action stops at the first refusal; the client learns exactly what was already applied.
+      if (error instanceof GatewayError && applied.length > 0) error.context.applied = [...applied];
+      throw error;
+    }
+    if (!last) throw new Error(`adapter ${adapter.vendor} translated '${cmd.action}' to no vendor call`);
+
+    let task = last.task;
+    if (!task && adapter.rereadAfterAction) {
+      try {
+        task = await this.getTask(cmd.backend, cmd.taskId);
+      } catch (error) {
+        const why = error instanceof GatewayError ? error.code : 'an unexpected error';
+        warnings.push(`The action was applied but re-reading the task failed (${why})`);
+      }
+    }
+    const response: ActionResponse = {
+      backend: backend.name, taskId: cmd.taskId, action: cmd.action, result: last.result, warnings, vendor: { status: last.status },
+    };
+    if (task) response.task = task;
+    return response;
+  }
+
+  async getTask(backendName: string, taskId: string, trace: CallTrace = {}): Promise<Task> {
+    const backend = this.backend(backendName);
+    const { adapter, options } = backend;
+    const res = await this.send(backend, adapter.getTaskRequest(taskId, options), trace);
+    return scrubbed(backend, () => adapter.parseTask(res, taskId, options));
+  }
+
+  async listTasks(backendName: string, query: TaskListQuery, trace: CallTrace = {}): Promise<TaskPage> {
+    const backend = this.backend(backendName);
+    const { adapter, options } = backend;
+    const res = await this.send(backend, adapter.listTasksRequest(query, options), trace);
+    return scrubbed(backend, () => adapter.parseTaskList(res, options));
+  }
+
+  /** Sends one request; a token the vendor calls expired is refreshed and the request sent once more. */
+  private async send(backend: Backend, request: VendorRequest, trace: CallTrace): Promise<VendorResponse> {
+    let res = await backend.transport.send(request);
+    if (backend.adapter.isAuthExpired?.(res) && (await backend.auth.refresh())) {
+      // Safe to resend: the vendor refused before doing anything (contract section 8, Retries).
+      res = await backend.transport.send(request);
+    }
+    trace.vendorStatus = res.status;
+    return res;
+  }
+}
+
+/** Runs a parse step and removes any configured credential a vendor echoed into an error message. */
+function scrubbed<T>(backend: Backend, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof GatewayError) {
+      const vendor = error.context.vendor;
+      if (vendor?.message) vendor.message = redact(vendor.message, backend.secrets);
+      const clean = redact(error.message, backend.secrets);
+      if (clean !== error.message) return rethrow(new GatewayError(error.code, clean, error.context));
+    }
+    throw error;
+  }
+}
+
+function rethrow(error: GatewayError): never {
+  throw error;
+}
+
+export function redact(text: string, secrets: string[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret) out = out.split(secret).join('***');
+  return out;
+}

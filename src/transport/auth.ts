@@ -1,0 +1,44 @@
+// Outbound credentials: turns a backend's auth config into request headers and knows which values are secret.
+import type { AuthConfig } from '../core/adapter';
+
+export interface OutboundAuth {
+  /** Headers to add to every vendor request. */
+  headers(): Promise<Record<string, string>>;
+  /** Names of headers whose values are credentials (shown as *** in dry-run). */
+  readonly secretHeaders: readonly string[];
+  /** Drops a cached token so the next headers() fetches a fresh one; false where nothing can be refreshed. */
+  refresh(): Promise<boolean>;
+}
+
+/** Every configured secret value, so logs and vendor messages can be scrubbed of them. */
+export function secretsOf(auth: AuthConfig): string[] {
+  switch (auth.type) {
+    case 'token':
+    case 'bearer':
+      return [auth.token];
+    case 'basic':
+      return [auth.password, Buffer.from(`${auth.username}:${auth.password}`).toString('base64')];
+  }
+}
+
+export function createAuth(auth: AuthConfig): OutboundAuth {
+  switch (auth.type) {
+    case 'token':
+      // Huawei's static IAM token travels in X-Auth-Token.
+      return staticAuth({ 'X-Auth-Token': auth.token });
+    case 'bearer':
+      return staticAuth({ Authorization: `Bearer ${auth.token}` });
+    case 'basic':
+      return staticAuth({
+        Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`,
+      });
+  }
+}
+
+function staticAuth(headers: Record<string, string>): OutboundAuth {
+  return {
+    headers: async () => headers,
+    secretHeaders: Object.keys(headers),
+    refresh: async () => false,
+  };
+}
