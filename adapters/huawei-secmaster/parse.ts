@@ -46,6 +46,7 @@ export function toTask(raw: unknown, backend: string): Task {
     attachments: (Array.isArray(info.attachment_id_list) ? info.attachment_id_list : []).map((id) => ({ id: String(id) })),
     properties: {},
     allowedActions: vendorStatus === 'waiting' ? [...WAITING_ACTIONS] : [],
+    raw: info,
   };
   if (info.description) task.description = info.description;
   const assignee = info.approver || info.approveuser_name;

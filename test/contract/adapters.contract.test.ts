@@ -150,6 +150,11 @@ describe.each(Object.keys(ADAPTERS))('adapter %s', (vendor) => {
     expect(validTask(task)).toBe(true);
   });
 
+  test('toTask keeps the vendor object as `raw` (served only with ?include=raw)', () => {
+    const task = adapter.toTask(fixture.tasks[0].raw, options());
+    expect(task.raw).toEqual(fixture.tasks[0].raw);
+  });
+
   test.each(fixture.tasks.map((t) => [t.name, t] as const))('toTask: %s', (_name, t) => {
     const task = adapter.toTask(t.raw, options());
     expect(task).toMatchObject(t.expect);

@@ -1,0 +1,87 @@
+// The `taskgate` command: serve (gateway alone), sandbox (emulators plus gateway), emulator (one vendor).
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { EMULATORS } from '../adapters';
+import { ConfigError, loadConfigFile, type GatewayConfig } from './config/load';
+import { listen, type RunningEmulator } from './emulators/emulator';
+import { drainOnSigterm, startGateway } from './server';
+
+const USAGE = `usage:
+  taskgate serve --config <file>          the gateway alone (or TASKGATE_CONFIG=<file>)
+  taskgate sandbox [--port N]             the four vendor emulators plus the gateway (config/sandbox.yaml)
+  taskgate emulator <vendor> --port N     one vendor emulator: ${Object.keys(EMULATORS).join(', ')}`;
+
+function fail(message: string): never {
+  process.stderr.write(`taskgate: ${message}\n`);
+  process.exit(2);
+}
+
+function port(value: string | undefined, fallback?: number): number | undefined {
+  if (value === undefined) return fallback;
+  if (!/^\d{1,5}$/.test(value) || +value > 65535) fail(`--port must be 0-65535, got '${value}'`);
+  return +value;
+}
+
+function load(file: string): GatewayConfig {
+  try {
+    return loadConfigFile(file);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string' } } });
+  const file = values.config ?? process.env.TASKGATE_CONFIG;
+  if (!file) fail(`serve needs --config <file> or TASKGATE_CONFIG\n${USAGE}`);
+  const config = load(file);
+  const running = await startGateway(config);
+  running.logger.info('taskgate listening', { url: running.url, backends: Object.keys(config.backends) });
+  drainOnSigterm(running, config.server.drainMs);
+}
+
+/** Each emulated backend of the sandbox config is served on the port of its own baseUrl. */
+async function sandbox(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { port: { type: 'string' }, config: { type: 'string' } } });
+  const config = load(values.config ?? path.join(__dirname, '../../config/sandbox.yaml'));
+  config.server.port = port(values.port, config.server.port)!;
+  const emulators: RunningEmulator[] = [];
+  for (const backend of Object.values(config.backends)) {
+    const create = EMULATORS[backend.vendor];
+    if (!create) continue;
+    const url = new URL(backend.baseUrl);
+    emulators.push(await listen(create(), Number(url.port), url.hostname));
+  }
+  const running = await startGateway(config);
+  running.logger.info('taskgate sandbox listening', {
+    url: running.url,
+    emulators: emulators.map((e) => e.url),
+    backends: Object.keys(config.backends),
+  });
+  drainOnSigterm(running, config.server.drainMs, async () => {
+    await Promise.all(emulators.map((e) => e.close()));
+  });
+}
+
+async function emulator(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { port: { type: 'string' }, host: { type: 'string' } } });
+  const vendor = positionals[0];
+  const create = vendor ? EMULATORS[vendor] : undefined;
+  if (!create) fail(`unknown vendor '${vendor ?? ''}'\n${USAGE}`);
+  const running = await listen(create(), port(values.port, 0), values.host ?? '127.0.0.1');
+  process.stdout.write(`${JSON.stringify({ level: 'info', message: 'emulator listening', vendor, url: running.url })}\n`);
+  const stop = () => void running.close().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+export function main(argv: string[]): void {
+  const [command, ...rest] = argv;
+  const run = { serve, sandbox, emulator }[command as 'serve'];
+  if (!run) fail(USAGE);
+  run(rest).catch((error: unknown) => {
+    const e = error as NodeJS.ErrnoException;
+    fail(e.code === 'EADDRINUSE' ? `address in use: ${e.message}` : String(e?.stack ?? e));
+  });
+}

@@ -1,0 +1,48 @@
+// Inbound authentication: API keys from config, compared in constant time, with per-backend scopes.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Request } from 'express';
+import type { ApiKeyConfig } from '../config/load';
+import { GatewayError } from '../core/errors';
+
+export interface Caller {
+  name: string;
+  backends: string[];
+  scopes: string[];
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+export class ApiKeys {
+  private readonly keys: { digest: Buffer; caller: Caller }[];
+
+  constructor(keys: ApiKeyConfig[]) {
+    this.keys = keys.map((k) => ({ digest: digest(k.key), caller: { name: k.name, backends: k.backends, scopes: k.scopes } }));
+  }
+
+  /** The caller for a request's key, or 401. Every configured key is compared, so timing reveals nothing. */
+  authenticate(req: Request): Caller {
+    const presented = presentedKey(req);
+    if (!presented) throw new GatewayError('UNAUTHENTICATED', 'Send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`');
+    const presentedDigest = digest(presented);
+    let found: Caller | undefined;
+    for (const key of this.keys) {
+      if (timingSafeEqual(key.digest, presentedDigest) && !found) found = key.caller;
+    }
+    if (!found) throw new GatewayError('UNAUTHENTICATED', 'The API key is not known');
+    return found;
+  }
+}
+
+function presentedKey(req: Request): string | undefined {
+  const header = req.get('authorization');
+  if (header) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    return match?.[1];
+  }
+  const key = req.get('x-api-key');
+  return key && key.trim() !== '' ? key.trim() : undefined;
+}
+
+export function mayUseBackend(caller: Caller, backend: string): boolean {
+  return caller.backends.includes('*') || caller.backends.includes(backend);
+}

@@ -1,0 +1,53 @@
+// The single bridge from errors to HTTP: every failure leaves as application/problem+json (RFC 9457).
+import type { Response } from 'express';
+import { ERROR_CATALOGUE, GatewayError, problemType, type ErrorCode } from '../core/errors';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  requestId: string;
+  [member: string]: unknown;
+}
+
+export function toProblem(error: GatewayError, requestId: string): Problem {
+  const { retryAfter, ...context } = error.context;
+  const problem: Problem = {
+    type: problemType(error.code),
+    title: ERROR_CATALOGUE[error.code].title,
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+    requestId,
+  };
+  for (const [key, value] of Object.entries(context)) if (value !== undefined) problem[key] = value;
+  void retryAfter;
+  return problem;
+}
+
+export function sendProblem(res: Response, error: GatewayError): void {
+  const requestId = String(res.locals.requestId ?? '');
+  if (error.context.retryAfter !== undefined) res.set('Retry-After', String(error.context.retryAfter));
+  res.locals.errorCode = error.code;
+  res.status(error.status).type('application/problem+json').send(JSON.stringify(toProblem(error, requestId)));
+}
+
+/** Body-parser and other framework errors that are the client's fault, mapped to the catalogue. */
+export function fromFrameworkError(error: unknown): GatewayError | undefined {
+  const e = error as { type?: string; status?: number; message?: string };
+  switch (e?.type) {
+    case 'entity.too.large':
+      return new GatewayError('PAYLOAD_TOO_LARGE', 'The request body is over the size limit');
+    case 'entity.parse.failed':
+      return new GatewayError('INVALID_REQUEST', 'The request body is not valid JSON');
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return new GatewayError('UNSUPPORTED_MEDIA_TYPE', e.message ?? 'Unsupported body encoding');
+    case 'request.aborted':
+      return new GatewayError('INVALID_REQUEST', 'The request was aborted by the client');
+    default:
+      return undefined;
+  }
+}
