@@ -1,0 +1,73 @@
+// Starts the sandbox for a test: every emulator on an ephemeral loopback port plus the gateway, logs captured.
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { EMULATORS } from '../../adapters';
+import { loadConfigFile, type GatewayConfig } from '../../src/config/load';
+import { listen, type Emulator, type RunningEmulator } from '../../src/emulators/emulator';
+import { createLogger } from '../../src/log';
+import { startGateway, type RunningGateway } from '../../src/server';
+
+export const SANDBOX_KEY = 'sandbox-key-123';
+
+export interface Stack {
+  url: string;
+  config: GatewayConfig;
+  gateway: RunningGateway;
+  /** Emulator of each backend (by backend name), with the vendor calls it received. */
+  emulators: Record<string, Emulator>;
+  /** Every JSON log line the gateway wrote. */
+  logs: string[];
+  request(method: string, path: string, options?: { body?: unknown; headers?: Record<string, string>; key?: string | null }): Promise<{ status: number; headers: Headers; body: any; text: string }>;
+  close(): Promise<void>;
+}
+
+export async function startStack(configure: (config: GatewayConfig) => void = () => {}): Promise<Stack> {
+  const config = loadConfigFile(path.join(__dirname, '../../config/sandbox.yaml'), {});
+  config.server.port = 0;
+  const emulators: Record<string, Emulator> = {};
+  const running: RunningEmulator[] = [];
+  for (const [name, backend] of Object.entries(config.backends)) {
+    const create = EMULATORS[backend.vendor];
+    if (!create) continue;
+    const emulator = create();
+    const served = await listen(emulator);
+    const url = new URL(backend.baseUrl);
+    backend.baseUrl = served.url + url.pathname.replace(/\/$/, '');
+    emulators[name] = emulator;
+    running.push(served);
+  }
+  configure(config);
+  const logs: string[] = [];
+  const stream = new PassThrough();
+  stream.on('data', (chunk: Buffer) => logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+  const gateway = await startGateway(config, createLogger('debug', stream));
+  return {
+    url: gateway.url,
+    config,
+    gateway,
+    emulators,
+    logs,
+    async request(method, route, options = {}) {
+      const headers: Record<string, string> = { ...(options.headers ?? {}) };
+      if (options.key !== null) headers['X-API-Key'] ??= options.key ?? SANDBOX_KEY;
+      let body: string | undefined;
+      if (options.body !== undefined) {
+        body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+        headers['Content-Type'] ??= 'application/json';
+      }
+      const res = await fetch(gateway.url + route, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown = undefined;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      return { status: res.status, headers: res.headers, body: parsed, text };
+    },
+    async close() {
+      await gateway.close();
+      await Promise.all(running.map((r) => r.close()));
+    },
+  };
+}
