@@ -11,6 +11,11 @@ export function parseSecMasterDate(value: unknown): string | undefined {
   if (m) {
     const [, y, mo, d, h, mi, s, ms = '0', sign, oh, om] = m;
     const local = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s, +ms.padEnd(3, '0'));
+    // Date.UTC rolls 2025-13-45 over into a later date; a real date reads back the same fields.
+    const check = new Date(local);
+    if (check.getUTCMonth() !== +mo - 1 || check.getUTCDate() !== +d || check.getUTCHours() !== +h || check.getUTCMinutes() !== +mi || +s > 59 || +oh > 14 || +om > 59) {
+      return undefined;
+    }
     const offset = (sign === '-' ? -1 : 1) * (+oh * 60 + +om) * 60_000;
     const utc = new Date(local - offset);
     return Number.isNaN(utc.getTime()) ? undefined : utc.toISOString();

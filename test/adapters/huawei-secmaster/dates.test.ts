@@ -1,0 +1,32 @@
+// SecMaster's `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'Z` dates: exact conversion both ways.
+import { epochMsToIso, formatSecMasterDate, parseSecMasterDate } from '../../../adapters/huawei-secmaster/dates';
+
+test.each([
+  ['2025-08-19T14:53:42.424Z+0800', '2025-08-19T06:53:42.424Z'],
+  ['2025-08-19T02:00:00.000Z+0800', '2025-08-18T18:00:00.000Z'],
+  ['2025-03-01T01:00:00.5Z+0530', '2025-02-28T19:30:00.500Z'],
+  ['2025-12-31T20:00:00.000Z-0500', '2026-01-01T01:00:00.000Z'],
+  ['2025-08-19T14:53:42Z+08:00', '2025-08-19T06:53:42.000Z'],
+  ['2025-08-19T06:53:42.424Z', '2025-08-19T06:53:42.424Z'],
+  ['2025-08-19T14:53:42.424+08:00', '2025-08-19T06:53:42.424Z'],
+])('%s is %s', (input, utc) => {
+  expect(parseSecMasterDate(input)).toBe(utc);
+});
+
+test.each(['', 'yesterday', '2025-08-19', '2025-08-19 14:53:42', '2025-13-45T99:99:99.000Z+0800', 1755586422424, null])('%p is not a date', (input) => {
+  expect(parseSecMasterDate(input)).toBeUndefined();
+});
+
+test('formatting round-trips and keeps the literal Z before the offset', () => {
+  const date = new Date('2025-08-19T06:53:42.424Z');
+  expect(formatSecMasterDate(date)).toBe('2025-08-19T14:53:42.424Z+0800');
+  expect(formatSecMasterDate(date, -330)).toBe('2025-08-19T01:23:42.424Z-0530');
+  expect(parseSecMasterDate(formatSecMasterDate(date, -330))).toBe(date.toISOString());
+});
+
+test('comment times are epoch milliseconds', () => {
+  expect(epochMsToIso(1755586422424)).toBe('2025-08-19T06:53:42.424Z');
+  expect(epochMsToIso('1755586422424')).toBe('2025-08-19T06:53:42.424Z');
+  expect(epochMsToIso('soon')).toBeUndefined();
+  expect(epochMsToIso(undefined)).toBeUndefined();
+});

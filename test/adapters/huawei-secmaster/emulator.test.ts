@@ -1,0 +1,71 @@
+// The SecMaster emulator against its vendor document: envelope, dates, token check, paging, state rules.
+import { createSecMasterEmulator, SECMASTER_EMULATOR_DEFAULTS as D } from '../../../adapters/huawei-secmaster/emulator';
+import { listen, type RunningEmulator } from '../../../src/emulators/emulator';
+
+const BASE = `/v1/${D.projectId}/workspaces/${D.workspaceId}/soc/tasks`;
+const WAITING = '3e4c170e-7cc9-11f0-9216-fa163e209978';
+let emu: RunningEmulator;
+
+beforeEach(async () => {
+  emu = await listen(createSecMasterEmulator());
+});
+afterEach(() => emu.close());
+
+const call = async (method: string, path: string, body?: unknown, token: string | null = D.token) => {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json;charset=UTF-8' };
+  if (token) headers['X-Auth-Token'] = token;
+  const res = await fetch(emu.url + path, { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as any };
+};
+
+test('the token is checked by the API gateway layer: APIG.0301', async () => {
+  expect(await call('GET', BASE, undefined, null)).toMatchObject({ status: 401, body: { error_code: 'APIG.0301', error_msg: expect.stringContaining('x-auth-token not found') } });
+  expect(await call('GET', BASE, undefined, 'nope')).toMatchObject({ status: 401, body: { error_code: 'APIG.0301' } });
+});
+
+test('list: documented envelope, defaults (my_todo, limit 10, create_time DESC), paging echoes', async () => {
+  const { status, body } = await call('GET', BASE);
+  expect(status).toBe(200);
+  expect(body).toMatchObject({ code: '00000000', success: true, total: 3, page: 0, size: 10 });
+  expect(body.data.every((t: any) => t.status === 'waiting')).toBe(true);
+  expect(body.data[0].create_time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\+0800$/);
+  const created = body.data.map((t: any) => t.create_time);
+  expect([...created].sort().reverse()).toEqual(created);
+  const page = await call('GET', `${BASE}?offset=2&limit=1&sort_dir=ASC`);
+  expect(page.body).toMatchObject({ total: 3, page: 2, size: 1 });
+  expect(page.body.data).toHaveLength(1);
+  expect((await call('GET', `${BASE}?limit=101`)).status).toBe(400);
+  expect((await call('GET', `${BASE}?sort_key=name`)).body.code).toMatch(/^SecMaster\./);
+});
+
+test('list filters: name substring, business_type, query_type, from/to dates', async () => {
+  expect((await call('GET', `${BASE}?name=isolate`)).body.total).toBe(1);
+  expect((await call('GET', `${BASE}?business_type=WORKFLOWPUBLISH`)).body.total).toBe(1);
+  const handled = await call('GET', `${BASE}?query_type=all_handled`);
+  expect(handled.body.data.map((t: any) => t.status).sort()).toEqual(['canceled', 'finished']);
+  const from = encodeURIComponent('2025-08-20T09:00:00.000Z+0800');
+  expect((await call('GET', `${BASE}?from_date=${from}`)).body.total).toBe(2);
+  expect((await call('GET', `${BASE}?from_date=2025-08-20`)).status).toBe(400);
+});
+
+test('CONTINUE finishes a waiting task; any action after that is a 400 SecMaster code', async () => {
+  const done = await call('PUT', `${BASE}/${WAITING}`, { action: 'CONTINUE' });
+  expect(done).toMatchObject({ status: 200, body: { code: '00000000', success: true, data: { id: WAITING, status: 'finished' } } });
+  const again = await call('PUT', `${BASE}/${WAITING}`, { action: 'TERMINATE' });
+  expect(again).toMatchObject({ status: 400, body: { code: 'SecMaster.11061001' } });
+  expect((await call('GET', `${BASE}/${WAITING}`)).body.data.status).toBe('finished');
+});
+
+test('TERMINATE cancels; comments get epoch-ms times; bad bodies and unknown tasks are refused', async () => {
+  const commented = await call('PUT', `${BASE}/${WAITING}`, { action: 'ADD_COMMENT', comment: 'hi' });
+  expect(typeof commented.body.data.comments[0].time).toBe('number');
+  expect((await call('PUT', `${BASE}/${WAITING}`, { action: 'ADD_COMMENT' })).status).toBe(400);
+  expect((await call('PUT', `${BASE}/${WAITING}`, '{oops')).body.code).toBe('SecMaster.00010002');
+  expect((await call('PUT', `${BASE}/${WAITING}`, { action: 'DANCE' })).status).toBe(400);
+  expect((await call('PUT', `${BASE}/nope`, { action: 'CONTINUE' })).status).toBe(404);
+  expect((await call('PUT', `${BASE}/${WAITING}`, { action: 'TERMINATE' })).body.data.status).toBe('canceled');
+});
+
+test('an unknown workspace is refused', async () => {
+  expect((await call('GET', `/v1/${D.projectId}/workspaces/other/soc/tasks`)).status).toBe(404);
+});
