@@ -1,0 +1,80 @@
+// Canonical commands and list queries to Oracle BPM REST 4.0 requests (pure).
+// Vendor doc: shared/vendor-docs/oracle-bpm-task-action.txt (PUT /bpm/api/4.0/tasks/{id}, body {action:{id}, comment});
+// identities per the 12.2.1/OIC examples (vendor-notes 3c); GET /tasks and /tasks/{id} per vendor-notes 3a (O2, O3).
+import type { ActionCommand, ActionName } from '../../src/core/actions';
+import type { VendorCall, VendorRequest } from '../../src/core/adapter';
+import type { TaskListQuery } from '../../src/core/task';
+import type { OracleActionBody } from './vendor-types';
+
+export interface OracleOptions {
+  backend: string;
+  /** IANA zone the server writes its zone-less dates in. */
+  timeZone: string;
+}
+
+export const TASKS_PATH = '/bpm/api/4.0/tasks';
+
+const HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json' };
+
+/** Canonical action -> Oracle action id, for every action whose id is fixed (complete and custom are not). */
+export const ACTION_IDS = {
+  approve: 'APPROVE',
+  reject: 'REJECT',
+  claim: 'ACQUIRE',
+  release: 'RELEASE',
+  reassign: 'REASSIGN',
+  delegate: 'DELEGATE',
+  suspend: 'SUSPEND',
+  resume: 'RESUME',
+  withdraw: 'WITHDRAW',
+  escalate: 'ESCALATE',
+  request_info: 'INFO_REQUEST',
+  submit_info: 'INFO_SUBMIT',
+  skip: 'SKIP_CURRENT_ASSIGNMENT',
+  push_back: 'PUSHBACK',
+} as const satisfies Partial<Record<ActionName, string>>;
+
+/** Actions whose target goes in `identities` (OIC docs: REASSIGN, DELEGATE and INFO_REQUEST require them). */
+const WITH_IDENTITIES = new Set<ActionName>(['reassign', 'delegate', 'request_info']);
+
+export function taskPath(taskId: string): string {
+  return `${TASKS_PATH}/${encodeURIComponent(taskId)}`;
+}
+
+function actionId(cmd: ActionCommand): string {
+  if (cmd.action === 'complete') return cmd.outcome as string; // the outcome is the action id (Custom outcomes)
+  if (cmd.action === 'custom') return cmd.name as string;
+  const id = (ACTION_IDS as Partial<Record<ActionName, string>>)[cmd.action];
+  if (!id) throw new Error(`oracle-bpm cannot translate '${cmd.action}'`);
+  return id;
+}
+
+export function translateAction(cmd: ActionCommand, _opts: OracleOptions): VendorCall[] {
+  const body: OracleActionBody = { action: { id: actionId(cmd) } };
+  if (cmd.comment !== undefined) body.comment = { commentStr: cmd.comment, commentScope: 'TASK' };
+  // ACQUIRE must never carry identities (OIC docs); only the three routing actions do.
+  if (WITH_IDENTITIES.has(cmd.action) && cmd.to) body.identities = [{ id: cmd.to.id, type: cmd.to.type ?? 'user' }];
+  return [{ step: cmd.action, request: { method: 'PUT', path: taskPath(cmd.taskId), headers: { ...HEADERS }, body: JSON.stringify(body) } }];
+}
+
+/** Fields Oracle's PUT has no place for: sent without them, and said so (contract section 5). */
+export function translateWarnings(cmd: ActionCommand): string[] {
+  const warnings: string[] = [];
+  if (cmd.data && Object.keys(cmd.data).length > 0) {
+    warnings.push('Oracle BPM task actions carry no process data: `data` was not sent');
+  }
+  if (cmd.action === 'suspend' && (cmd.until !== undefined || cmd.durationSeconds !== undefined)) {
+    const field = cmd.until !== undefined ? 'until' : 'durationSeconds';
+    warnings.push(`Oracle BPM SUSPEND has no time parameter: \`${field}\` was not sent, the task stays suspended until resumed`);
+  }
+  return warnings;
+}
+
+export function translateGetTask(taskId: string): VendorRequest {
+  return { method: 'GET', path: taskPath(taskId), headers: { Accept: 'application/json' } };
+}
+
+export function translateListTasks(query: TaskListQuery): VendorRequest {
+  const params = new URLSearchParams({ offset: String(query.offset), limit: String(query.limit) });
+  return { method: 'GET', path: `${TASKS_PATH}?${params.toString()}`, headers: { Accept: 'application/json' } };
+}

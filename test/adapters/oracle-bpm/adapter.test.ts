@@ -1,0 +1,122 @@
+// Oracle adapter specifics beyond the shared contract suite: backend options, identities rules, error bodies.
+import { oracleBpm } from '../../../adapters/oracle-bpm';
+import { toAllowedActions } from '../../../adapters/oracle-bpm/parse';
+import type { ActionCommand } from '../../../src/core/actions';
+import type { VendorResponse } from '../../../src/core/adapter';
+import { GatewayError } from '../../../src/core/errors';
+import { createBackend } from '../../../src/config/backends';
+import { parseConfig } from '../../../src/config/load';
+
+const backendConfig = (extra: Record<string, unknown> = {}) =>
+  parseConfig({
+    auth: { apiKeys: [{ name: 't', key: 'unit-test-key-1' }] },
+    backends: { oracle: { vendor: 'oracle-bpm', baseUrl: 'https://oracle.example.com', auth: { type: 'basic', username: 'u', password: 'p' }, ...extra } },
+  }, {}).backends.oracle;
+
+const opts = { backend: 'oracle', timeZone: 'UTC' };
+const cmd = (c: Omit<ActionCommand, 'backend' | 'taskId'>): ActionCommand => ({ backend: 'oracle', taskId: '200041', ...c }) as ActionCommand;
+const body = (c: ActionCommand) => JSON.parse(oracleBpm.translate(c, opts)[0].request.body as string);
+
+describe('backend options', () => {
+  test('timeZone defaults to UTC and accepts IANA names', () => {
+    expect(createBackend('oracle', backendConfig()).options).toEqual({ backend: 'oracle', timeZone: 'UTC' });
+    expect(createBackend('oracle', backendConfig({ timeZone: 'America/New_York' })).options).toMatchObject({ timeZone: 'America/New_York' });
+  });
+
+  test('an unknown zone is a startup error naming the key', () => {
+    expect(() => createBackend('oracle', backendConfig({ timeZone: 'Mars/Olympus' }))).toThrow(/backends\.oracle\.timeZone/);
+  });
+
+  test('a wrong type or an unknown key is refused by the config schema', () => {
+    expect(() => backendConfig({ timeZone: 42 })).toThrow(/backends\.oracle\.timeZone/);
+    expect(() => backendConfig({ timezone: 'UTC' })).toThrow(/backends\.oracle\.timezone: unknown key/);
+  });
+
+  test('basic and bearer auth; a SecMaster-style token is refused', () => {
+    expect(() => createBackend('oracle', backendConfig({ auth: { type: 'bearer', token: 'abc' } }))).not.toThrow();
+    expect(() => createBackend('oracle', backendConfig({ auth: { type: 'token', token: 'abc' } }))).toThrow(/auth\.type/);
+  });
+});
+
+describe('translate', () => {
+  test('identities only for reassign, delegate and request_info; type defaults to user', () => {
+    expect(body(cmd({ action: 'reassign', to: { id: 'wfaulk' } })).identities).toEqual([{ id: 'wfaulk', type: 'user' }]);
+    expect(body(cmd({ action: 'delegate', to: { id: 'Finance', type: 'group' } })).identities).toEqual([{ id: 'Finance', type: 'group' }]);
+    expect(body(cmd({ action: 'request_info', to: { id: 'achrist' } })).identities).toEqual([{ id: 'achrist', type: 'user' }]);
+    // ACQUIRE must never carry identities, even if a caller-side bug put a target on the command.
+    expect(body(cmd({ action: 'claim', to: { id: 'x' } }))).toEqual({ action: { id: 'ACQUIRE' } });
+  });
+
+  test('every supported action is one PUT to the task, with the action id in the manifest', () => {
+    for (const [action, support] of Object.entries(oracleBpm.actions)) {
+      const c = cmd({ action: action as ActionCommand['action'], outcome: 'ACCEPT', name: 'PURGE', to: { id: 'u' } });
+      const calls = oracleBpm.translate(c, opts);
+      expect(calls).toHaveLength(1);
+      expect(calls[0].request).toMatchObject({ method: 'PUT', path: '/bpm/api/4.0/tasks/200041' });
+      const id = JSON.parse(calls[0].request.body as string).action.id;
+      if (action === 'complete') expect(id).toBe('ACCEPT');
+      else if (action === 'custom') expect(id).toBe('PURGE');
+      else expect(support!.vendorAction.split(' ')[0]).toBe(id);
+    }
+  });
+
+  test('no credential is ever in a translated request', () => {
+    const req = oracleBpm.translate(cmd({ action: 'approve', comment: 'x' }), opts)[0].request;
+    expect(Object.keys(req.headers).map((h) => h.toLowerCase())).not.toContain('authorization');
+  });
+
+  test('warnings: data, until and durationSeconds; nothing otherwise', () => {
+    expect(oracleBpm.warnings(cmd({ action: 'approve' }), opts)).toEqual([]);
+    expect(oracleBpm.warnings(cmd({ action: 'suspend' }), opts)).toEqual([]);
+    expect(oracleBpm.warnings(cmd({ action: 'reject', data: { a: 'b' } }), opts)).toHaveLength(1);
+    expect(oracleBpm.warnings(cmd({ action: 'suspend', until: '2030-01-01T00:00:00Z' }), opts)[0]).toMatch(/`until`/);
+  });
+
+  test('the list sends offset and limit only', () => {
+    expect(oracleBpm.listTasksRequest({ limit: 5, offset: 10, filters: {} }, opts).path).toBe('/bpm/api/4.0/tasks?offset=10&limit=5');
+  });
+});
+
+describe('errors', () => {
+  const fail = (status: number, text: string): GatewayError => {
+    const res: VendorResponse = { status, headers: {}, body: text };
+    try {
+      oracleBpm.parse(res, oracleBpm.translate(cmd({ action: 'approve' }), opts)[0], cmd({ action: 'approve' }), opts);
+    } catch (error) {
+      if (error instanceof GatewayError) return error;
+      throw error;
+    }
+    throw new Error('expected a GatewayError');
+  };
+
+  test('status decides the code; the body only adds sanitized detail', () => {
+    expect(fail(400, '')).toMatchObject({ code: 'BACKEND_REJECTED', status: 422 });
+    expect(fail(401, '')).toMatchObject({ code: 'BACKEND_AUTH_FAILED', status: 502 });
+    expect(fail(404, 'Task not found.').context.vendor).toEqual({ status: 404, message: 'Task not found.' });
+    expect(fail(409, '{"title":"Conflict","status":409}').context.vendor).toEqual({ status: 409, message: 'Conflict' });
+    expect(fail(503, '')).toMatchObject({ code: 'BACKEND_ERROR' });
+  });
+
+  test('HTML pages and 5xx text never reach the client', () => {
+    expect(fail(400, '<html><body>Error 400--Bad Request</body></html>').context.vendor).toEqual({ status: 400 });
+    expect(fail(500, 'oracle.bpel.services.workflow.WorkflowException: ORA-00001 at line 3').context.vendor).toEqual({ status: 500 });
+  });
+
+  test('a 200 that is not a task nor a title is BACKEND_ERROR', () => {
+    const parse = (text: string) => () =>
+      oracleBpm.parse({ status: 200, headers: {}, body: text }, oracleBpm.translate(cmd({ action: 'approve' }), opts)[0], cmd({ action: 'approve' }), opts);
+    expect(parse('<html>login</html>')).toThrow(expect.objectContaining({ code: 'BACKEND_ERROR' }));
+    expect(parse('{"foo":1}')).toThrow(expect.objectContaining({ code: 'BACKEND_ERROR' }));
+    expect(parse('{"kind":"task","status":{"state":"completed"}}')).toThrow(/without an id/);
+  });
+});
+
+test('allowedActions: canonical names, complete:<ID> for Custom outcomes, custom:<ID> for other system actions', () => {
+  expect(toAllowedActions([
+    { actionId: 'APPROVE', actionType: 'Custom' }, { actionId: 'ACCEPT', actionType: 'Custom' }, { actionId: 'ACQUIRE', actionType: 'System' },
+    { actionId: 'SKIP_CURRENT_ASSIGNMENT', actionType: 'System' }, { actionId: 'PUSHBACK' }, { actionId: 'INFO_REQUEST' },
+    { actionId: 'DELETE', actionType: 'System' }, { actionId: 'APPROVE', actionType: 'System' }, { title: 'no id' },
+  ])).toEqual(['approve', 'complete:ACCEPT', 'claim', 'skip', 'push_back', 'request_info', 'custom:DELETE']);
+  expect(toAllowedActions({ items: [] })).toEqual([]);
+  expect(toAllowedActions(undefined)).toBeUndefined();
+});
