@@ -1,0 +1,135 @@
+// Canonical commands and list queries to K2 SyncREST Task service requests (pure).
+// Vendor doc: shared/vendor-docs/k2-update-task.txt (POST {root}/Task/Items/UpdateTask);
+// GET {root}/Task/Items and its filterXml: vendor-notes.md section 4 (K3, K4).
+import type { ActionCommand } from '../../src/core/actions';
+import type { VendorCall, VendorRequest } from '../../src/core/adapter';
+import { GatewayError } from '../../src/core/errors';
+import type { TaskListQuery } from '../../src/core/task';
+import { toK2DateTime } from './dates';
+import { K2_NS } from './vendor-types';
+import { buildXml, isXmlText } from './xml';
+
+export interface K2Options {
+  backend: string;
+  /** The process action names approve and reject map to (they are process-specific in K2). */
+  actionNames: { approve: string; reject: string };
+  /** Security label prefixed to a user id that has none, e.g. K2 in K2:DENALLIX\bob. */
+  securityLabel: string;
+}
+
+export const UPDATE_TASK_PATH = '/Task/Items/UpdateTask';
+export const TASK_ITEMS_PATH = '/Task/Items';
+
+// The doc requires Content-type: application/xml; anything else (JSON) is silently ignored with a 202.
+const POST_HEADERS = { 'Content-Type': 'application/xml', Accept: 'application/xml' };
+const GET_HEADERS = { Accept: 'application/xml' };
+
+/** Refuses a value XML cannot carry (C0 controls and the like): it could never arrive as sent. */
+function xmlValue(value: string, what: string): string {
+  if (!isXmlText(value)) throw new GatewayError('INVALID_REQUEST', `${what} contains characters XML cannot carry`);
+  return value;
+}
+
+/**
+ * A user's fully qualified name: `label:DOMAIN\user`. An id that already has a label (anything before a ':')
+ * is used as given; a bare `DOMAIN\user` gets the backend's configured label.
+ */
+export function toFqn(id: string, securityLabel: string): string {
+  return id.includes(':') ? id : `${securityLabel}:${id}`;
+}
+
+/** The UpdateTask `Action` attribute for a supported command (doc: a:, r:, d:, s: grammar). */
+export function actionAttribute(cmd: ActionCommand, opts: K2Options): string {
+  switch (cmd.action) {
+    case 'approve':
+      return `a:${opts.actionNames.approve}`;
+    case 'reject':
+      return `a:${opts.actionNames.reject}`;
+    case 'complete':
+      return `a:${cmd.outcome as string}`;
+    case 'reassign':
+    case 'delegate': {
+      // K2 redirects and delegates to a user FQN; a group has no FQN in this grammar.
+      if (cmd.to?.type === 'group') {
+        throw new GatewayError('INVALID_REQUEST', `K2 can ${cmd.action === 'reassign' ? 'redirect' : 'delegate'} to a user only, not a group`);
+      }
+      return `${cmd.action === 'reassign' ? 'r' : 'd'}:${toFqn(cmd.to?.id as string, opts.securityLabel)}`;
+    }
+    case 'suspend': {
+      // s:<seconds> sleeps that long, s:0 indefinitely, s:<xsd:dateTime> until then.
+      if (cmd.until !== undefined) {
+        const until = toK2DateTime(cmd.until);
+        if (!until) throw new GatewayError('INVALID_REQUEST', '`until` is not an RFC 3339 time');
+        return `s:${until}`;
+      }
+      return `s:${cmd.durationSeconds ?? 0}`;
+    }
+    case 'resume':
+      // Any negative duration wakes the item; -1 is the doc's own example.
+      return 's:-1';
+    case 'custom': {
+      const name = cmd.name as string;
+      // Passed as given when it already uses K2's grammar; a bare name is a process action.
+      return /^[ards]:/i.test(name) ? name : `a:${name}`;
+    }
+    default:
+      throw new Error(`k2 cannot translate '${cmd.action}'`);
+  }
+}
+
+/** The UpdateTask document, shaped exactly like the doc's example (serial number on t:Task, no @ID). */
+export function updateTaskXml(serialNumber: string, action: string, data?: Record<string, string>): string {
+  const task: Record<string, unknown> = { '@_SerialNumber': serialNumber };
+  const fields = Object.entries(data ?? {});
+  if (fields.length > 0) {
+    task['p:ProcessDataField'] = fields.map(([name, value]) => ({ '@_Name': name, '#text': value }));
+  }
+  return buildXml({
+    '?xml': { '@_version': '1.0', '@_encoding': 'utf-8' },
+    't:UpdateTask': { '@_xmlns:t': K2_NS.task, '@_xmlns:p': K2_NS.process, '@_Action': action, 't:Task': task },
+  });
+}
+
+export function translateAction(cmd: ActionCommand, opts: K2Options): VendorCall[] {
+  const action = xmlValue(actionAttribute(cmd, opts), 'The action, outcome or user id');
+  const serial = xmlValue(cmd.taskId, 'The task id');
+  for (const [name, value] of Object.entries(cmd.data ?? {})) {
+    xmlValue(name, 'A data field name');
+    xmlValue(value, `Data field '${name}'`);
+  }
+  const body = updateTaskXml(serial, action, cmd.data);
+  return [{ step: cmd.action, request: { method: 'POST', path: UPDATE_TASK_PATH, headers: { ...POST_HEADERS }, body } }];
+}
+
+/** `<Criteria>` filter XML for Task/Items (K4 shape; `Equal` is K2's WCCompare name for equality). */
+export function criteriaXml(filters: { field: string; comparison: 'Equal' | 'Like'; value: string }[]): string {
+  return buildXml({
+    Criteria: {
+      '@_xmlns': K2_NS.worklist,
+      Filter: filters.map((f) => ({ '@_Field': f.field, '@_Comparison': f.comparison, '@_ValueType': 'String', '#text': f.value })),
+    },
+  });
+}
+
+/**
+ * One task: Task/Items filtered on the serial number, with process data fields. The parser still picks the
+ * task by SerialNumber, so a server that ignored the filter gives the right task (or 404), never a wrong one.
+ */
+export function translateGetTask(taskId: string, _opts: K2Options): VendorRequest {
+  const params = new URLSearchParams({
+    filterXml: criteriaXml([{ field: 'SerialNumber', comparison: 'Equal', value: xmlValue(taskId, 'The task id') }]),
+    piDataField: 'true',
+  });
+  return { method: 'GET', path: `${TASK_ITEMS_PATH}?${params.toString()}`, headers: { ...GET_HEADERS } };
+}
+
+/** The worklist page: $skip/$top paging (K2 system query options); `folio` filters ProcessFolio with Like. */
+export function translateListTasks(query: TaskListQuery, _opts: K2Options): VendorRequest {
+  const params = new URLSearchParams();
+  if (query.filters.folio) {
+    params.set('filterXml', criteriaXml([{ field: 'ProcessFolio', comparison: 'Like', value: xmlValue(query.filters.folio, 'folio') }]));
+  }
+  params.set('$skip', String(query.offset));
+  params.set('$top', String(query.limit));
+  return { method: 'GET', path: `${TASK_ITEMS_PATH}?${params.toString()}`, headers: { ...GET_HEADERS } };
+}
