@@ -57,6 +57,11 @@ export interface Adapter<Options = BackendConfig> {
   readonly vendor: string;
   /** The capability manifest: absent actions are unsupported (422 before any vendor call). */
   readonly actions: Partial<Record<ActionName, ActionSupport>>;
+  /**
+   * Narrows the static manifest for one backend's options (e.g. IBM `reject` only with a configured mapping).
+   * Never widens it: an action absent from `actions` stays unsupported. Absent hook: every manifest action is supported.
+   */
+  supports?(action: ActionName, opts: Options): boolean;
   /** JSON Schema (2020-12) properties of the vendor's own backend keys; merged into the config schema. */
   readonly optionsSchema: { properties: Record<string, unknown>; required?: string[] };
   /** Vendor list filters: canonical query name -> schema of its value (strings). */

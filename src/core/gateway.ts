@@ -55,14 +55,20 @@ export class Gateway {
     return backend;
   }
 
+  /** The static manifest, narrowed by the adapter's optional per-backend `supports` hook. */
+  isSupported(backend: Backend, action: ActionName): boolean {
+    const { adapter, options } = backend;
+    return Boolean(adapter.actions[action]) && (adapter.supports?.(action, options) ?? true);
+  }
+
   supportedActions(backend: Backend): ActionName[] {
-    return ACTION_NAMES.filter((a) => backend.adapter.actions[a]);
+    return ACTION_NAMES.filter((a) => this.isSupported(backend, a));
   }
 
   /** Translates a command, or throws 422 UNSUPPORTED_ACTION before anything is sent. */
   plan(cmd: ActionCommand): { backend: Backend; calls: VendorCall[] } {
     const backend = this.backend(cmd.backend);
-    if (!backend.adapter.actions[cmd.action]) {
+    if (!this.isSupported(backend, cmd.action)) {
       throw new GatewayError('UNSUPPORTED_ACTION', `Backend '${backend.name}' (${backend.vendor}) cannot do '${cmd.action}'`, {
         supportedActions: this.supportedActions(backend),
       });

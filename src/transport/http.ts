@@ -49,7 +49,9 @@ export class HttpTransport {
   }
 
   async send(request: VendorRequest): Promise<VendorResponse> {
-    const headers = { ...request.headers, ...(await this.options.auth.headers()) };
+    const headers: Record<string, string | null> = { ...request.headers, ...(await this.options.auth.headers()) };
+    // axios gives a bodiless PUT/POST a form Content-Type of its own; a request without a body carries none.
+    if (request.body === undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['Content-Type'] = null;
     try {
       const res = await this.client.request<string>({
         method: request.method,

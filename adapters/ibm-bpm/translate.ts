@@ -1,0 +1,144 @@
+// Canonical commands and list queries to IBM BPM Human Task Manager requests (pure).
+// Vendor doc: shared/vendor-docs/ibm-bpm-htm-task-update.txt (PUT /rest/bpm/htm/v1/task/{tkiid}?action=update);
+// the other actions: vendor-notes.md section 2a (I3-I9 task instance PUTs, I12 role transfer, I16 tasks/filter).
+import type { ActionCommand } from '../../src/core/actions';
+import type { VendorCall, VendorRequest } from '../../src/core/adapter';
+import { GatewayError } from '../../src/core/errors';
+import type { TaskListQuery } from '../../src/core/task';
+import { toIbmDateTime, toIsoDuration } from './dates';
+import type { HtmTaskUpdate } from './vendor-types';
+
+/** How one outcome completes a task: a JSON output message, or a fault (`faultName`) with an optional fault message. */
+export interface IbmOutcome {
+  document?: Record<string, unknown>;
+  faultName?: string;
+}
+
+export interface IbmBpmOptions {
+  /** Fetch a BPMCSRFToken (POST /bpm/system/login) and send it with every request. */
+  csrf: boolean;
+  /** Outcome name -> how it completes the task; `approve` and `reject` are used by those actions. */
+  outcomes: Record<string, IbmOutcome>;
+}
+
+export const HTM_BASE = '/rest/bpm/htm/v1';
+
+// Errors are JSON by default; claim answers the task input as XML unless JSON is asked for.
+const ACCEPT = { Accept: 'application/json' };
+
+export function taskPath(tkiid: string): string {
+  return `${HTM_BASE}/task/${encodeURIComponent(tkiid)}`;
+}
+
+function put(path: string, params: Record<string, string>, document?: unknown): VendorRequest {
+  const request: VendorRequest = { method: 'PUT', path: `${path}?${new URLSearchParams(params).toString()}`, headers: { ...ACCEPT } };
+  if (document !== undefined) {
+    request.headers['Content-Type'] = 'application/json';
+    request.body = JSON.stringify(document);
+  }
+  return request;
+}
+
+/**
+ * The outcome mapping for approve/reject/complete. Why: HTM tasks have no outcome field (their output
+ * message follows the customer's XSD), so an outcome exists only where the backend config defines one.
+ * `approve` without a mapping is a plain complete; anything else without one is refused, never sent as
+ * a plain complete.
+ */
+export function outcomeFor(name: string, opts: IbmBpmOptions): IbmOutcome | undefined {
+  if (Object.hasOwn(opts.outcomes, name)) return opts.outcomes[name];
+  return name === 'approve' ? {} : undefined;
+}
+
+function complete(cmd: ActionCommand, outcomeName: string, opts: IbmBpmOptions): VendorRequest {
+  const outcome = outcomeFor(outcomeName, opts);
+  if (!outcome) {
+    const configured = Object.keys(opts.outcomes);
+    throw new GatewayError(
+      cmd.action === 'complete' ? 'INVALID_REQUEST' : 'UNSUPPORTED_ACTION',
+      `Outcome '${outcomeName}' is not configured for this IBM BPM backend (configured: ${configured.length ? configured.join(', ') : 'none'})`,
+    );
+  }
+  // PUT ?action=complete[&faultName=...]: the body is the output message, or the fault message with faultName.
+  const params: Record<string, string> = { action: 'complete' };
+  if (outcome.faultName) params.faultName = outcome.faultName;
+  return put(taskPath(cmd.taskId), params, outcome.document);
+}
+
+function updateBody(cmd: ActionCommand): HtmTaskUpdate {
+  // Task Update schema (vendor doc): canonical name -> displayName, dueAt -> dueTime, properties -> customProperties.
+  const body: HtmTaskUpdate = {};
+  if (cmd.priority !== undefined) body.priority = cmd.priority;
+  if (cmd.dueAt !== undefined) body.dueTime = toIbmDateTime(cmd.dueAt);
+  if (cmd.name !== undefined) body.displayName = cmd.name;
+  if (cmd.description !== undefined) body.description = cmd.description;
+  if (cmd.properties !== undefined) body.customProperties = { ...cmd.properties };
+  return body;
+}
+
+export function translateAction(cmd: ActionCommand, opts: IbmBpmOptions): VendorCall[] {
+  const path = taskPath(cmd.taskId);
+  const one = (request: VendorRequest): VendorCall[] => [{ step: cmd.action, request }];
+  switch (cmd.action) {
+    case 'update':
+      return one(put(path, { action: 'update' }, updateBody(cmd)));
+    case 'claim':
+      return one(put(path, { action: 'claim' }));
+    case 'release':
+      // The REST name of "cancel claim" is `cancel` (cancelClaim is the Java name); terminating is `terminate`.
+      return one(put(path, { action: 'cancel' }));
+    case 'approve':
+    case 'reject':
+      return one(complete(cmd, cmd.action, opts));
+    case 'complete':
+      return one(complete(cmd, cmd.outcome as string, opts));
+    case 'suspend': {
+      // No deadline and no duration: suspended until resumed.
+      const params: Record<string, string> = { action: 'suspend' };
+      if (cmd.until !== undefined) params.deadline = toIbmDateTime(cmd.until);
+      else if (cmd.durationSeconds !== undefined) params.duration = toIsoDuration(cmd.durationSeconds);
+      return one(put(path, params));
+    }
+    case 'resume':
+      return one(put(path, { action: 'resume' }));
+    case 'terminate':
+      return one(put(path, { action: 'terminate' }));
+    case 'reassign': {
+      // Transfer lives on the role sub-resource: the owner's work item moves to another user or a group.
+      const to = cmd.to as { id: string; type?: 'user' | 'group' };
+      const target = to.type === 'group' ? 'toGroup' : 'toUser';
+      return one(put(`${path}/role/owner`, { action: 'transfer', [target]: to.id }));
+    }
+    case 'custom':
+      return one(put(path, { action: cmd.name as string }));
+    default:
+      throw new Error(`ibm-bpm cannot translate '${cmd.action}'`);
+  }
+}
+
+export function translateGetTask(taskId: string): VendorRequest {
+  return { method: 'GET', path: taskPath(taskId), headers: { ...ACCEPT } };
+}
+
+/**
+ * Canonical statuses as HTM query where clauses. [INF] HTM query syntax (TASK.STATE = TASK.STATE.STATE_READY;
+ * suspension is the TASK.SUSPENDED flag, so open and claimed exclude suspended tasks).
+ */
+export const STATUS_WHERE: Record<string, string> = {
+  open: 'TASK.STATE=TASK.STATE.STATE_READY AND TASK.SUSPENDED=FALSE',
+  claimed: 'TASK.STATE=TASK.STATE.STATE_CLAIMED AND TASK.SUSPENDED=FALSE',
+  suspended: 'TASK.SUSPENDED=TRUE',
+  completed: 'TASK.STATE=TASK.STATE.STATE_FINISHED',
+  canceled: 'TASK.STATE=TASK.STATE.STATE_TERMINATED',
+  failed: 'TASK.STATE=TASK.STATE.STATE_FAILED',
+  expired: 'TASK.STATE=TASK.STATE.STATE_EXPIRED',
+};
+
+/** GET /tasks/filter[?whereClause=...]&offset=...&size=... (Task Instance List Resource). */
+export function translateListTasks(query: TaskListQuery): VendorRequest {
+  const params = new URLSearchParams();
+  if (query.status) params.set('whereClause', STATUS_WHERE[query.status]);
+  params.set('offset', String(query.offset));
+  params.set('size', String(query.limit));
+  return { method: 'GET', path: `${HTM_BASE}/tasks/filter?${params.toString()}`, headers: { ...ACCEPT } };
+}
