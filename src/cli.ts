@@ -81,6 +81,7 @@ export function main(argv: string[]): void {
   const run = { serve, sandbox, emulator }[command as 'serve'];
   if (!run) fail(USAGE);
   run(rest).catch((error: unknown) => {
+    if (error instanceof ConfigError) fail(error.message);
     const e = error as NodeJS.ErrnoException;
     fail(e.code === 'EADDRINUSE' ? `address in use: ${e.message}` : String(e?.stack ?? e));
   });

@@ -3,14 +3,30 @@ import { ADAPTERS } from '../../adapters';
 import type { Backend } from '../core/gateway';
 import { createAuth, secretsOf } from '../transport/auth';
 import { HttpTransport } from '../transport/http';
-import type { RawBackendConfig } from './load';
+import type { CircuitState } from '../transport/circuit-breaker';
+import { ResilientTransport } from '../transport/resilient-transport';
+import { ConfigError, type RawBackendConfig } from './load';
 
-export function createBackend(name: string, raw: RawBackendConfig): Backend {
+export interface BackendHooks {
+  /** Called when a backend's circuit changes state (for the log). */
+  onCircuitChange?(backend: string, from: CircuitState, to: CircuitState): void;
+}
+
+export function createBackend(name: string, raw: RawBackendConfig, hooks: BackendHooks = {}): Backend {
   const adapter = ADAPTERS[raw.vendor];
-  if (!adapter) throw new Error(`backends.${name}.vendor: no adapter for '${raw.vendor}'`);
-  const options = adapter.options({ ...raw, name });
-  const transportOptions = { baseUrl: raw.baseUrl, timeoutMs: raw.timeoutMs ?? 10_000, maxResponseBytes: adapter.maxResponseBytes };
-  const configured = createAuth(raw.auth);
+  if (!adapter) throw new ConfigError(`backends.${name}.vendor: no adapter for '${raw.vendor}'`);
+  let options: unknown;
+  try {
+    options = adapter.options({ ...raw, name });
+  } catch (error) {
+    // Adapters check what a schema cannot (a time zone's existence, say) and name the key in the message.
+    throw new ConfigError((error as Error).message);
+  }
+  const timeoutMs = raw.timeoutMs ?? 10_000;
+  const connectTimeoutMs = Math.min(raw.connectTimeoutMs ?? 3000, timeoutMs);
+  const transportOptions = { baseUrl: raw.baseUrl, timeoutMs, connectTimeoutMs, maxResponseBytes: adapter.maxResponseBytes };
+  const secrets = secretsOf(raw.auth);
+  const configured = createAuth(raw.auth, { timeoutMs, connectTimeoutMs, secrets });
   let auth = configured;
   if (adapter.wrapAuth) {
     const plain = new HttpTransport({ ...transportOptions, auth: configured });

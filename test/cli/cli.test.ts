@@ -80,3 +80,11 @@ async function waitFor(check: () => Promise<boolean>, ms = 10000): Promise<void>
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+run('a value only the adapter can check (an unknown time zone) exits non-zero naming the key, without a stack', () => {
+  const file = tempConfig('auth:\n  apiKeys: [{ name: a, key: abcdefgh1 }]\nbackends:\n  o:\n    vendor: oracle-bpm\n    baseUrl: http://127.0.0.1:9\n    timeZone: Mars/Olympus\n    auth: { type: basic, username: u, password: p }\n');
+  const res = spawnSync(process.execPath, [bin, 'serve', '--config', file], { encoding: 'utf8', timeout: 15000 });
+  expect(res.status).toBe(2);
+  expect(res.stderr).toContain('backends.o.timeZone');
+  expect(res.stderr).not.toMatch(/\n\s+at /);
+});
