@@ -207,10 +207,11 @@ describe('ibm-bpm through the HTTP facade', () => {
   let facadeEmulator: RunningEmulator;
   beforeEach(async () => {
     facadeEmulator = await listen(createIbmBpmEmulator());
+    // Through the real config validation, so every default the gateway expects is filled in.
+    const ibm = { vendor: 'ibm-bpm', baseUrl: facadeEmulator.url, auth: { type: 'basic', username, password }, timeoutMs: 5000 };
+    const { backends } = parseConfig({ auth: { apiKeys: [{ name: 'e2e', key: 'e2e-key-12345' }] }, backends: { ibm } }, {});
     stack = await startStack((config) => {
-      config.backends.ibm = {
-        vendor: 'ibm-bpm', baseUrl: facadeEmulator.url, auth: { type: 'basic', username, password }, timeoutMs: 5000, concurrency: 1024, csrf: false, outcomes: {},
-      };
+      config.backends.ibm = backends.ibm;
     });
   });
   afterEach(async () => {
