@@ -9,6 +9,7 @@ import type { GatewayConfig } from '../config/load';
 import type { Logger } from '../log';
 import { ApiKeys, mayUseBackend, type Caller } from './api-keys';
 import { fromFrameworkError, sendProblem } from './problem';
+import { RateLimiter } from './rate-limit';
 import { validateActionBody, validateDryRun, validateGetQuery, validateListQuery } from './validation';
 
 export interface AppState {
@@ -25,6 +26,8 @@ export interface AppDeps {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const TASK_ID_MAX = 256;
+/** Longest request target (path and query) accepted; headers are bounded by the server's maxHeaderSize. */
+export const URL_MAX = 4096;
 
 /** Per-request facts for the log line, kept on res.locals. */
 interface Locals {
@@ -41,6 +44,7 @@ const locals = (res: Response) => res.locals as unknown as Locals;
 export function createApp({ config, gateway, logger, state = { ready: true } }: AppDeps): express.Express {
   const app = express();
   const apiKeys = new ApiKeys(config.auth.apiKeys);
+  const rateLimiter = new RateLimiter(config.auth.apiKeys);
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
@@ -52,6 +56,8 @@ export function createApp({ config, gateway, logger, state = { ready: true } }: 
     l.requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
     l.trace = {};
     res.set({ 'X-Request-Id': l.requestId, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    // While draining, kept-alive connections are closed after their answer so clients move to another instance.
+    if (!state.ready) res.set('Connection', 'close');
     res.on('finish', () => {
       logger.info('request', {
         requestId: l.requestId,
@@ -66,6 +72,7 @@ export function createApp({ config, gateway, logger, state = { ready: true } }: 
         code: l.errorCode,
       });
     });
+    if (req.originalUrl.length > URL_MAX) throw new GatewayError('INVALID_REQUEST', `The URL is over ${URL_MAX} characters`);
     next();
   });
 
@@ -84,7 +91,9 @@ export function createApp({ config, gateway, logger, state = { ready: true } }: 
     get: [
       (_req, res) => {
         if (!state.ready) throw new GatewayError('SHUTTING_DOWN', 'The gateway is draining and will stop shortly');
-        res.json({ status: 'ready', checks: { config: 'loaded', backends: gateway.list().map((b) => b.name) } });
+        // An open circuit is shown, not failed on: the gateway still serves its other backends (README, Operations).
+        const circuits = Object.fromEntries(gateway.list().map((b) => [b.name, b.circuit?.state() ?? 'closed']));
+        res.json({ status: 'ready', checks: { config: 'loaded', backends: gateway.list().map((b) => b.name), circuits } });
       },
     ],
   });
@@ -92,6 +101,7 @@ export function createApp({ config, gateway, logger, state = { ready: true } }: 
   // Every /v1 route needs a key (401), checked before anything about the request is read.
   app.use('/v1', (req, res, next) => {
     locals(res).caller = apiKeys.authenticate(req);
+    rateLimiter.take(locals(res).caller!.name);
     next();
   });
 
@@ -136,7 +146,7 @@ export function createApp({ config, gateway, logger, state = { ready: true } }: 
   });
 
   route('/v1/backends/:backend', {
-    get: [useBackend, (req, res) => void res.json(manifest(gateway.backend(String(req.params.backend))))],
+    get: [useBackend, (req, res) => void res.json(manifest(gateway, gateway.backend(String(req.params.backend))))],
   });
 
   route('/v1/backends/:backend/tasks', {
@@ -206,12 +216,12 @@ export function createApp({ config, gateway, logger, state = { ready: true } }: 
   return app;
 }
 
-/** The capability manifest of one backend: every canonical action, supported or not. */
-function manifest(backend: Backend) {
+/** The capability manifest of one backend: every canonical action, supported or not (as configured). */
+function manifest(gateway: Gateway, backend: Backend) {
   const actions: Record<string, { supported: boolean; vendorAction?: string }> = {};
   for (const name of ACTION_NAMES) {
     const support = backend.adapter.actions[name];
-    actions[name] = support ? { supported: true, vendorAction: support.vendorAction } : { supported: false };
+    actions[name] = support && gateway.isSupported(backend, name) ? { supported: true, vendorAction: support.vendorAction } : { supported: false };
   }
   return { name: backend.name, vendor: backend.vendor, actions };
 }

@@ -1,5 +1,5 @@
 // Renders the README's action x vendor matrix from the adapters' manifests (used by readme.test.ts;
-// refresh the README with `npx tsc -p tsconfig.json --outDir /tmp/tg && node /tmp/tg/test/docs/render-matrix.js`).
+// refresh the README with `npx tsc -p tsconfig.json --outDir /tmp/tg && NODE_PATH=$PWD/node_modules node /tmp/tg/test/docs/render-matrix.js`).
 import { ADAPTERS } from '../../adapters';
 import { ACTION_NAMES } from '../../src/core/actions';
 
