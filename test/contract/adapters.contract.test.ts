@@ -9,12 +9,12 @@ import taskSchema from '../../schemas/task.schema.json';
 import { ADAPTERS } from '../../adapters';
 import { ACTION_NAMES, type ActionCommand } from '../../src/core/actions';
 import type { VendorRequest, VendorResponse } from '../../src/core/adapter';
-import { GatewayError } from '../../src/core/errors';
 import { Gateway } from '../../src/core/gateway';
 import { createBackend } from '../../src/config/backends';
 import { parseConfig, type RawBackendConfig } from '../../src/config/load';
 import { bodyMeaning } from '../helpers/bodies';
 import type { ContractFixture, FixtureRequest, FixtureResponse } from './fixture-types';
+import { caught } from '../helpers/gateway';
 
 const validTask = new Ajv2020({ strict: false }).compile(taskSchema);
 
@@ -74,15 +74,6 @@ function gatewayFor(fixture: ContractFixture): Gateway {
   return new Gateway([createBackend(fixture.backend.name, backendConfig(fixture))]);
 }
 
-async function caught(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error('expected a GatewayError');
-}
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());

@@ -2,12 +2,12 @@
 // every supported action, get and list, the BPMCSRFToken flow, and one pass through the HTTP facade.
 import { createIbmBpmEmulator, IBM_BPM_EMULATOR_DEFAULTS, type IbmBpmEmulator, type IbmBpmEmulatorOptions } from '../../adapters/ibm-bpm/emulator';
 import type { ActionCommand } from '../../src/core/actions';
-import { GatewayError } from '../../src/core/errors';
 import { Gateway } from '../../src/core/gateway';
 import { createBackend } from '../../src/config/backends';
 import { parseConfig } from '../../src/config/load';
 import { listen, type RunningEmulator } from '../../src/emulators/emulator';
 import { startStack, type Stack } from '../helpers/stack';
+import { caught } from '../helpers/gateway';
 
 const { username, password, taskIds } = IBM_BPM_EMULATOR_DEFAULTS;
 const OUTCOMES = {
@@ -31,15 +31,6 @@ afterEach(async () => running?.close());
 
 const perform = (taskId: string, c: Omit<ActionCommand, 'backend' | 'taskId'>) => gateway.perform({ backend: 'ibm', taskId, ...c } as ActionCommand);
 
-async function refusal(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error('expected a GatewayError');
-}
 
 describe('ibm-bpm end to end (gateway core)', () => {
   beforeEach(() => start());
@@ -94,7 +85,7 @@ describe('ibm-bpm end to end (gateway core)', () => {
 
   test('complete with a configured outcome; an unconfigured one is refused before any call', async () => {
     const before = emulator.calls.length;
-    const error = await refusal(perform(taskIds.claimed, { action: 'complete', outcome: 'escalate' }));
+    const error = await caught(perform(taskIds.claimed, { action: 'complete', outcome: 'escalate' }));
     expect(error.code).toBe('INVALID_REQUEST');
     expect(emulator.calls.length).toBe(before);
     const res = await perform(taskIds.claimed, { action: 'complete', outcome: 'needs_rework' });
@@ -139,7 +130,7 @@ describe('ibm-bpm end to end (gateway core)', () => {
   });
 
   test('a state conflict is 409 CONFLICT with the vendor code; programmersDetails never leaves', async () => {
-    const error = await refusal(perform(taskIds.finished, { action: 'claim' }));
+    const error = await caught(perform(taskIds.finished, { action: 'claim' }));
     expect({ code: error.code, status: error.status }).toEqual({ code: 'CONFLICT', status: 409 });
     expect(error.context.vendor).toMatchObject({ status: 409, code: 'CWTKA0007E' });
     expect(error.context.vendor?.message).toMatch(/^CWTKA0007E: The state of the object does not allow the requested action/);
@@ -147,22 +138,22 @@ describe('ibm-bpm end to end (gateway core)', () => {
   });
 
   test('an unknown task is TASK_NOT_FOUND', async () => {
-    expect((await refusal(gateway.getTask('ibm', '_TKI:a01b0170.ffffffff.ffffffff.ffffffff'))).code).toBe('TASK_NOT_FOUND');
-    expect((await refusal(perform('_TKI:nope', { action: 'resume' }))).code).toBe('TASK_NOT_FOUND');
+    expect((await caught(gateway.getTask('ibm', '_TKI:a01b0170.ffffffff.ffffffff.ffffffff'))).code).toBe('TASK_NOT_FOUND');
+    expect((await caught(perform('_TKI:nope', { action: 'resume' }))).code).toBe('TASK_NOT_FOUND');
   });
 });
 
 describe('ibm-bpm end to end: configuration variants', () => {
   test('wrong Basic credentials: BACKEND_AUTH_FAILED', async () => {
     await start({ auth: { type: 'basic', username, password: 'wrong-password' } });
-    const error = await refusal(gateway.getTask('ibm', taskIds.ready));
+    const error = await caught(gateway.getTask('ibm', taskIds.ready));
     expect({ code: error.code, vendor: error.context.vendor }).toEqual({ code: 'BACKEND_AUTH_FAILED', vendor: { status: 401 } });
     expect(JSON.stringify(error.context)).not.toContain('wrong-password');
   });
 
   test('no reject mapping: reject is 422 before any call; approve is a bodiless complete', async () => {
     await start({ outcomes: {} });
-    const error = await refusal(perform(taskIds.claimed, { action: 'reject' }));
+    const error = await caught(perform(taskIds.claimed, { action: 'reject' }));
     expect(error.code).toBe('UNSUPPORTED_ACTION');
     expect(error.context.supportedActions).not.toContain('reject');
     expect(emulator.calls).toEqual([]);
@@ -196,7 +187,7 @@ describe('ibm-bpm end to end: configuration variants', () => {
 
   test('CSRF required by the server but not configured: BACKEND_AUTH_FAILED with the vendor code, no retry', async () => {
     await start({}, { csrf: true });
-    const error = await refusal(perform(taskIds.ready, { action: 'claim' }));
+    const error = await caught(perform(taskIds.ready, { action: 'claim' }));
     expect({ code: error.code, vendor: error.context.vendor?.code }).toEqual({ code: 'BACKEND_AUTH_FAILED', vendor: 'CWTBG0651E' });
     expect(emulator.calls).toHaveLength(1);
   });

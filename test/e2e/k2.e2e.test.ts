@@ -2,12 +2,12 @@
 // action and for get/list, the escaping proof, and one request through the facade. No nock in this file.
 import { createK2Emulator, K2_EMULATOR_DEFAULTS as D, type K2Emulator } from '../../adapters/k2/emulator';
 import type { ActionCommand } from '../../src/core/actions';
-import { GatewayError } from '../../src/core/errors';
 import { Gateway } from '../../src/core/gateway';
 import { createBackend } from '../../src/config/backends';
 import { parseConfig } from '../../src/config/load';
 import { listen, type RunningEmulator } from '../../src/emulators/emulator';
 import { startStack } from '../helpers/stack';
+import { caught } from '../helpers/gateway';
 
 let emulator: K2Emulator;
 let served: RunningEmulator;
@@ -31,15 +31,6 @@ afterEach(() => served.close());
 const perform = (c: Omit<ActionCommand, 'backend'>) => gateway.perform({ backend: 'k2', ...c });
 const task = (id: string) => gateway.getTask('k2', id);
 
-async function refusal(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error('expected a GatewayError');
-}
 
 describe('get and list', () => {
   test('get one task: canonical fields, dates in UTC, allowed actions, data fields', async () => {
@@ -56,7 +47,7 @@ describe('get and list', () => {
   });
 
   test('an unknown serial number is TASK_NOT_FOUND', async () => {
-    expect((await refusal(task('99_9'))).code).toBe('TASK_NOT_FOUND');
+    expect((await caught(task('99_9'))).code).toBe('TASK_NOT_FOUND');
   });
 
   test('list: paging and the folio filter reach the vendor', async () => {
@@ -86,7 +77,7 @@ describe('actions', () => {
     expect((await perform({ taskId: '12_8', action: 'reject' })).result).toBe('accepted');
     expect((await task('12_8')).status).toBe('completed');
     const declining = gatewayFor(served.url, { actionNames: { reject: 'Decline' } });
-    const error = await refusal(declining.perform({ backend: 'k2', taskId: '2_24', action: 'reject' }));
+    const error = await caught(declining.perform({ backend: 'k2', taskId: '2_24', action: 'reject' }));
     expect(error.code).toBe('BACKEND_REJECTED');
     expect(error.context.vendor).toEqual({ status: 400, message: "The action 'Decline' is not available for worklist item 2_24" });
     expect((await task('2_24')).status).toBe('open');
@@ -127,16 +118,16 @@ describe('actions', () => {
   });
 
   test('state refusals: completed item CONFLICT, sleeping item CONFLICT for an outcome, unknown item TASK_NOT_FOUND', async () => {
-    expect((await refusal(perform({ taskId: '7_3', action: 'approve' }))).code).toBe('CONFLICT');
-    expect((await refusal(perform({ taskId: '25_72', action: 'approve' }))).code).toBe('CONFLICT');
-    expect((await refusal(perform({ taskId: '99_9', action: 'approve' }))).code).toBe('TASK_NOT_FOUND');
-    expect((await refusal(perform({ taskId: '2_24', action: 'resume' }))).code).toBe('CONFLICT');
+    expect((await caught(perform({ taskId: '7_3', action: 'approve' }))).code).toBe('CONFLICT');
+    expect((await caught(perform({ taskId: '25_72', action: 'approve' }))).code).toBe('CONFLICT');
+    expect((await caught(perform({ taskId: '99_9', action: 'approve' }))).code).toBe('TASK_NOT_FOUND');
+    expect((await caught(perform({ taskId: '2_24', action: 'resume' }))).code).toBe('CONFLICT');
   });
 
   test('unsupported actions are refused before any vendor call', async () => {
     const before = emulator.calls.length;
     for (const action of ['claim', 'release', 'terminate', 'add_comment', 'update', 'push_back'] as const) {
-      expect((await refusal(perform({ taskId: '2_24', action }))).code).toBe('UNSUPPORTED_ACTION');
+      expect((await caught(perform({ taskId: '2_24', action }))).code).toBe('UNSUPPORTED_ACTION');
     }
     expect(emulator.calls.length).toBe(before);
   });
@@ -147,7 +138,7 @@ describe('actions', () => {
       backends: { k2: { vendor: 'k2', baseUrl: served.url + D.basePath, auth: { type: 'basic', username: D.username, password: 'wrong-password-1' } } },
     }, {});
     const wrong = new Gateway([createBackend('k2', config.backends.k2)]);
-    const error = await refusal(wrong.perform({ backend: 'k2', taskId: '2_24', action: 'approve' }));
+    const error = await caught(wrong.perform({ backend: 'k2', taskId: '2_24', action: 'approve' }));
     expect({ code: error.code, status: error.status, vendor: error.context.vendor?.status }).toEqual({ code: 'BACKEND_AUTH_FAILED', status: 502, vendor: 401 });
     expect(JSON.stringify(error.context) + error.message).not.toContain('wrong-password-1');
   });
@@ -161,9 +152,9 @@ describe('escaping: every user value arrives at K2 exactly as sent', () => {
     expect(emulator.items.get('2_24')?.data[`n"<&>'`]).toBe(nasty);
     expect((await task('2_24')).properties[`data.n"<&>'`]).toBe(nasty);
 
-    await refusal(perform({ taskId: '12_8', action: 'complete', outcome: nasty }));
+    await caught(perform({ taskId: '12_8', action: 'complete', outcome: nasty }));
     await perform({ taskId: '19_10', action: 'reassign', to: { id: `DENALLIX\\o'<b>&"c"` } });
-    await refusal(perform({ taskId: '31_5', action: 'custom', name: `"/><t:Task SerialNumber="2_24` }));
+    await caught(perform({ taskId: '31_5', action: 'custom', name: `"/><t:Task SerialNumber="2_24` }));
     expect(emulator.updates.map((u) => [u.serialNumber, u.action])).toEqual([
       ['2_24', 'a:Approve'],
       ['12_8', `a:${nasty}`],

@@ -2,12 +2,12 @@
 // then one pass through the HTTP facade. No nock here.
 import { createOracleBpmEmulator, ORACLE_BPM_EMULATOR_DEFAULTS as D, type OracleShape } from '../../adapters/oracle-bpm/emulator';
 import type { ActionCommand } from '../../src/core/actions';
-import { GatewayError } from '../../src/core/errors';
 import { Gateway } from '../../src/core/gateway';
 import { createBackend } from '../../src/config/backends';
 import { parseConfig } from '../../src/config/load';
 import { listen, type Emulator, type RunningEmulator } from '../../src/emulators/emulator';
 import { startStack, type Stack } from '../helpers/stack';
+import { caught } from '../helpers/gateway';
 
 const IDS = D.taskIds;
 const BASIC = { type: 'basic', username: D.username, password: D.password };
@@ -20,15 +20,6 @@ function gatewayFor(url: string, extra: Record<string, unknown> = {}): Gateway {
   return new Gateway([createBackend('oracle', raw)]);
 }
 
-async function caught(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error('expected a GatewayError');
-}
 
 describe.each<OracleShape>(['a2a', 'classic'])('oracle-bpm end to end, %s shape', (shape) => {
   let emulator: Emulator;
