@@ -26,7 +26,7 @@ export interface RawBackendConfig {
 
 export interface GatewayConfig {
   server: { host: string; port: number; bodyLimit: string; drainMs: number };
-  store?: { type: 'sqlite' | 'postgres'; path?: string; url?: string };
+  store?: { type: 'sqlite' | 'postgres'; path?: string; url?: string; schema?: string };
   log: { level: 'error' | 'warn' | 'info' | 'debug' };
   auth: { apiKeys: ApiKeyConfig[] };
   backends: Record<string, RawBackendConfig>;
