@@ -6,12 +6,16 @@ import type { GatewayConfig } from './config/load';
 import { Gateway } from './core/gateway';
 import { createApp, type AppState } from './http/app';
 import { createLogger, type Logger } from './log';
+import { openStore } from './store/open';
+import type { Store } from './store/store';
 
 export interface RunningGateway {
   server: http.Server;
   url: string;
   state: AppState;
   logger: Logger;
+  /** The audit trail and Idempotency-Key store (closed by close()). */
+  store: Store;
   /** Stops accepting, lets in-flight requests finish, then resolves. */
   close(): Promise<void>;
 }
@@ -24,9 +28,11 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
     const ignored = NOT_YET_ENFORCED.filter((key) => backend[key] !== undefined);
     if (ignored.length) logger.warn('config keys accepted but not enforced yet', { backend: name, keys: ignored });
   }
-  if (config.store) logger.warn('config key accepted but not used yet: store (audit and idempotency are not implemented)');
+  const store = await openStore(config.store, (error) => logger.error('store connection error', { error: error.message }));
+  // Expired Idempotency-Key records are taken over when reused anyway; this only keeps the table small.
+  const purge = setInterval(() => void store.purgeExpired(Date.now()).catch(() => undefined), 60 * 60 * 1000).unref();
   const state: AppState = { ready: true };
-  const server = http.createServer(createApp({ config, gateway, logger, state }));
+  const server = http.createServer(createApp({ config, gateway, logger, state, store }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, () => resolve());
@@ -38,11 +44,15 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
     url: `http://${host}:${port}`,
     state,
     logger,
-    close: () =>
-      new Promise((resolve) => {
+    store,
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
-      }),
+      });
+      clearInterval(purge);
+      await store.close();
+    },
   };
 }
 

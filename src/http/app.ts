@@ -1,12 +1,21 @@
 // The Express 5 facade: routes of contract section 4, API keys, validation, problem+json, one log line per request.
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { ACTION_NAMES } from '../core/actions';
+import { ACTION_NAMES, isActionName } from '../core/actions';
 import { GatewayError } from '../core/errors';
 import type { Backend, CallTrace, Gateway } from '../core/gateway';
 import type { Task } from '../core/task';
 import type { GatewayConfig } from '../config/load';
 import type { Logger } from '../log';
+import { SqliteStore } from '../store/sqlite-store';
+import type { Store } from '../store/store';
+import { ActionAttempts } from './action-attempts';
+import { auditHandler } from './audit-route';
+import { batchHandler } from './batch-route';
+import { docsRouter } from './docs';
+import { Metrics } from './metrics';
+import { buildOpenApi } from './openapi';
+import { instrumentBackends } from './vendor-calls';
 import { ApiKeys, mayUseBackend, type Caller } from './api-keys';
 import { fromFrameworkError, sendProblem } from './problem';
 import { RateLimiter } from './rate-limit';
@@ -22,6 +31,9 @@ export interface AppDeps {
   gateway: Gateway;
   logger: Logger;
   state?: AppState;
+  /** Audit trail and Idempotency-Key records (default: a private in-memory SQLite store, for tests). */
+  store?: Store;
+  metrics?: Metrics;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -41,9 +53,23 @@ interface Locals {
 
 const locals = (res: Response) => res.locals as unknown as Locals;
 
-export function createApp({ config, gateway, logger, state = { ready: true } }: AppDeps): express.Express {
+export function createApp({ config, gateway, logger, state = { ready: true }, store = memoryStore(), metrics = new Metrics(() => gateway.list()) }: AppDeps): express.Express {
   const app = express();
   const apiKeys = new ApiKeys(config.auth.apiKeys);
+  // Read from the gateway on the first request, not here: a failure then is a 500 like any other.
+  let wired: { backendNames: Set<string>; secrets: string[]; openapi: string } | undefined;
+  const wire = () => {
+    if (wired) return wired;
+    const backends = gateway.list();
+    instrumentBackends(backends, metrics);
+    wired = {
+      backendNames: new Set(backends.map((b) => b.name)),
+      secrets: [...config.auth.apiKeys.map((k) => k.key), ...backends.flatMap((b) => b.secrets)],
+      openapi: JSON.stringify(buildOpenApi(backends)),
+    };
+    return wired;
+  };
+  const attempts = new ActionAttempts({ gateway, store, metrics, logger, secrets: () => wire().secrets });
   const rateLimiter = new RateLimiter(config.auth.apiKeys);
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -76,6 +102,19 @@ export function createApp({ config, gateway, logger, state = { ready: true } }: 
     next();
   });
 
+  app.use(metrics.middleware((req, res) => {
+    const l = locals(res);
+    return {
+      route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched',
+      backend: l.backend !== undefined && wired?.backendNames.has(l.backend) ? l.backend : '',
+      action: isActionName(l.action) ? l.action : '',
+    };
+  }));
+  app.use((_req, _res, next) => {
+    wire();
+    next();
+  });
+
   const route = (path: string, handlers: Partial<Record<'get' | 'post', express.RequestHandler[]>>) => {
     const r = app.route(path);
     const methods = Object.keys(handlers) as ('get' | 'post')[];
@@ -89,14 +128,24 @@ export function createApp({ config, gateway, logger, state = { ready: true } }: 
   route('/healthz', { get: [(_req, res) => void res.json({ status: 'ok' })] });
   route('/readyz', {
     get: [
-      (_req, res) => {
+      async (_req, res) => {
         if (!state.ready) throw new GatewayError('SHUTTING_DOWN', 'The gateway is draining and will stop shortly');
         // An open circuit is shown, not failed on: the gateway still serves its other backends (README, Operations).
         const circuits = Object.fromEntries(gateway.list().map((b) => [b.name, b.circuit?.state() ?? 'closed']));
-        res.json({ status: 'ready', checks: { config: 'loaded', backends: gateway.list().map((b) => b.name), circuits } });
+        // Without its store the gateway cannot audit, so it is not ready.
+        const storeUp = await store.ping().then(() => true, () => false);
+        res.status(storeUp ? 200 : 503).json({
+          status: storeUp ? 'ready' : 'unready',
+          checks: { config: 'loaded', backends: gateway.list().map((b) => b.name), store: { type: store.type, status: storeUp ? 'ok' : 'unavailable' }, circuits },
+        });
       },
     ],
   });
+  route('/metrics', {
+    get: [async (_req, res) => void res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics())],
+  });
+  route('/openapi.json', { get: [(_req, res) => void res.type('application/json').send(wire().openapi)] });
+  app.use(docsRouter());
 
   // Every /v1 route needs a key (401), checked before anything about the request is read.
   app.use('/v1', (req, res, next) => {
@@ -186,20 +235,22 @@ export function createApp({ config, gateway, logger, state = { ready: true } }: 
         const backend = String(req.params.backend);
         const taskId = taskIdOf(req);
         const dryRun = validateDryRun(req.query as Record<string, unknown>);
+        // Not a dry-run: Idempotency-Key, perform, audit row committed, then the answer (src/http/action-attempts.ts).
+        if (!dryRun) return attempts.handle(req, res, backend, taskId, locals(res).trace);
         const { action, params } = validateActionBody(req.body);
         locals(res).action = action;
         const command = { ...params, backend, taskId, action };
         try {
-          if (dryRun) return void res.json(gateway.dryRun(command));
-          const result = await gateway.perform(command, locals(res).trace);
-          if (result.task) result.task = present(result.task, false);
-          res.json(result);
+          res.json(gateway.dryRun(command));
         } catch (error) {
           throw error instanceof GatewayError ? error.withContext({ backend, taskId, action }) : error;
         }
       },
     ],
   });
+
+  route('/v1/actions/batch', { post: [...jsonBody, batchHandler(attempts)] });
+  route('/v1/audit', { get: [auditHandler(store)] });
 
   app.use((req: Request) => {
     throw new GatewayError('NOT_FOUND', `No route ${req.method} ${req.path.slice(0, 256)}`);
@@ -214,6 +265,12 @@ export function createApp({ config, gateway, logger, state = { ready: true } }: 
   });
 
   return app;
+}
+
+function memoryStore(): Store {
+  const store = new SqliteStore(':memory:');
+  store.migrate();
+  return store;
 }
 
 /** The capability manifest of one backend: every canonical action, supported or not (as configured). */

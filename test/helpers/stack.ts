@@ -1,4 +1,6 @@
 // Starts the sandbox for a test: every emulator on an ephemeral loopback port plus the gateway, logs captured.
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { EMULATORS } from '../../adapters';
@@ -36,6 +38,8 @@ export async function startStack(configure: (config: GatewayConfig) => void = ()
     emulators[name] = emulator;
     running.push(served);
   }
+  // Each stack gets its own audit and idempotency store (a configure callback may choose another).
+  config.store = { type: 'sqlite', path: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-stack-')), 'taskgate.db') };
   configure(config);
   const logs: string[] = [];
   const stream = new PassThrough();
