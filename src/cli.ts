@@ -9,7 +9,9 @@ import { drainOnSigterm, startGateway } from './server';
 const USAGE = `usage:
   taskgate serve --config <file>          the gateway alone (or TASKGATE_CONFIG=<file>)
   taskgate sandbox [--port N]             the four vendor emulators plus the gateway (config/sandbox.yaml)
-  taskgate emulator <vendor> --port N     one vendor emulator: ${Object.keys(EMULATORS).join(', ')}`;
+  taskgate emulator <vendor> --port N [--option key=value ...]
+                                          one vendor emulator: ${Object.keys(EMULATORS).join(', ')}
+                                          (e.g. --option shape=classic for oracle-bpm, --option csrf=true for ibm-bpm)`;
 
 function fail(message: string): never {
   process.stderr.write(`taskgate: ${message}\n`);
@@ -65,15 +67,34 @@ async function sandbox(args: string[]): Promise<void> {
 }
 
 async function emulator(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { port: { type: 'string' }, host: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: { port: { type: 'string' }, host: { type: 'string' }, option: { type: 'string', multiple: true } },
+  });
   const vendor = positionals[0];
   const create = vendor ? EMULATORS[vendor] : undefined;
   if (!create) fail(`unknown vendor '${vendor ?? ''}'\n${USAGE}`);
-  const running = await listen(create(), port(values.port, 0), values.host ?? '127.0.0.1');
+  const running = await listen(create(emulatorOptions(values.option ?? [])), port(values.port, 0), values.host ?? '127.0.0.1');
   process.stdout.write(`${JSON.stringify({ level: 'info', message: 'emulator listening', vendor, url: running.url })}\n`);
   const stop = () => void running.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** `--option key=value` pairs; a value that parses as JSON (true, 5, {...}) is taken as such, else as text. */
+function emulatorOptions(pairs: string[]): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at < 1) fail(`--option takes key=value, got '${pair}'`);
+    const raw = pair.slice(at + 1);
+    try {
+      options[pair.slice(0, at)] = JSON.parse(raw);
+    } catch {
+      options[pair.slice(0, at)] = raw;
+    }
+  }
+  return options;
 }
 
 export function main(argv: string[]): void {

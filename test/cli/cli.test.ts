@@ -88,3 +88,17 @@ run('a value only the adapter can check (an unknown time zone) exits non-zero na
   expect(res.stderr).toContain('backends.o.timeZone');
   expect(res.stderr).not.toMatch(/\n\s+at /);
 });
+
+run('`emulator oracle-bpm --option shape=classic` serves the classic task JSON', async () => {
+  const port = await freePort();
+  const child = spawn(process.execPath, [bin, 'emulator', 'oracle-bpm', '--port', String(port), '--option', 'shape=classic']);
+  try {
+    const auth = { Authorization: `Basic ${Buffer.from('jcooper:welcome1').toString('base64')}` };
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/bpm/api/4.0/tasks/200041`, { headers: auth })).ok);
+    const task = (await (await fetch(`http://127.0.0.1:${port}/bpm/api/4.0/tasks/200041`, { headers: auth })).json()) as Record<string, unknown>;
+    expect(task.state).toBe('ASSIGNED');
+    expect(task.kind).toBeUndefined();
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
