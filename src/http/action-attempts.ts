@@ -99,7 +99,7 @@ export class ActionAttempts {
         });
         this.deps.metrics.idempotency.inc({ outcome: { claimed: 'executed', replay: 'replayed', mismatch: 'reused', in_progress: 'in_progress' }[claim.outcome] });
         if (claim.outcome === 'replay') {
-          outcome = { ...claim.response, headers: { ...claim.response.headers } };
+          outcome = { ...claim.response, headers: { ...claim.response.headers }, ...summary(claim.response) };
           replayed = true;
         } else if (claim.outcome === 'mismatch') {
           throw new GatewayError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with another request (backend, task id, query or body); use a new key');
@@ -244,6 +244,18 @@ export class ActionAttempts {
       asOutcome: (id: string): Outcome => ({ status: 500, contentType: 'application/problem+json', body: JSON.stringify(toProblem(failure, id)), headers: {}, errorCode: 'INTERNAL_ERROR' }),
     });
   }
+}
+
+/** The result or error code of a stored answer, for the audit row of its replay. */
+function summary(response: StoredResponse): { result?: string; errorCode?: string } {
+  try {
+    const body = JSON.parse(response.body) as { result?: unknown; code?: unknown };
+    if (response.status < 400 && typeof body.result === 'string') return { result: body.result };
+    if (response.status >= 400 && typeof body.code === 'string') return { errorCode: body.code };
+  } catch {
+    // not JSON: nothing to summarize
+  }
+  return {};
 }
 
 function actionOf(body: unknown): string | undefined {

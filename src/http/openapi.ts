@@ -100,7 +100,6 @@ export function buildOpenApi(backends: Backend[]): Json {
       summary: 'One REST API and one action vocabulary for human tasks in Huawei SecMaster, IBM BPM, Oracle BPM and K2',
       description: 'Every error is application/problem+json (RFC 9457). Every /v1 route needs `Authorization: Bearer <key>` or `X-API-Key: <key>`.',
     },
-    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
     tags: [{ name: 'backends' }, { name: 'tasks' }, { name: 'actions' }, { name: 'audit' }, { name: 'operations' }],

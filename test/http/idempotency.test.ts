@@ -24,6 +24,9 @@ test('the same key and body replays the first answer, marked, without a second v
   expect(again.headers.get('idempotent-replayed')).toBe('true');
   expect(again.body).toEqual(first.body);
   expect(vendorActions(gw.emulator)).toBe(calls);
+  // Both attempts are audited; the replay says so and has no vendor status of its own.
+  const audit = (await gw.request('GET', '/v1/audit')).body.items;
+  expect(audit.map((i: any) => [i.result, i.replayed, i.vendorStatus])).toEqual([['applied', true, undefined], ['applied', undefined, 200]]);
 });
 
 test('the same key with another body (or another task) is 422 IDEMPOTENCY_KEY_REUSED, and nothing is sent', async () => {

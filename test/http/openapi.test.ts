@@ -1,0 +1,120 @@
+// /openapi.json cannot drift: every route and schema is in it, it validates as OpenAPI 3.1, and real answers match it. /docs works offline.
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { ERROR_CATALOGUE } from '../../src/core/errors';
+import { Gateway } from '../../src/core/gateway';
+import { createApp } from '../../src/http/app';
+import { SCHEMA_FILES } from '../../src/http/openapi';
+import { createLogger } from '../../src/log';
+import { startStack, type Stack } from '../helpers/stack';
+
+const SECMASTER_TASK = '3e4c170e-7cc9-11f0-9216-fa163e209978';
+
+let stack: Stack;
+let doc: any;
+beforeAll(async () => {
+  stack = await startStack();
+  const res = await stack.request('GET', '/openapi.json', { key: null });
+  expect(res.status).toBe(200);
+  doc = res.body;
+});
+afterAll(() => stack.close());
+
+test('the document is valid OpenAPI 3.1 (@apidevtools/swagger-parser, against the official OAS 3.1 schema)', () => {
+  expect(doc.openapi).toBe('3.1.0');
+  // swagger-parser's dependencies are ES modules, which jest 29 (CommonJS) cannot load: validate in a plain Node process.
+  const script = `let t = ''; process.stdin.on('data', (c) => (t += c)).on('end', () => require('@apidevtools/swagger-parser')
+    .validate(JSON.parse(t)).then(() => console.log('valid'), (e) => { console.error(e.message); process.exit(1); }));`;
+  const res = spawnSync(process.execPath, ['-e', script], { input: JSON.stringify(doc), encoding: 'utf8', cwd: __dirname, timeout: 30_000 });
+  expect({ status: res.status, stderr: res.stderr.trim(), stdout: res.stdout.trim() }).toEqual({ status: 0, stderr: '', stdout: 'valid' });
+});
+
+test('the validator does reject a broken document', () => {
+  const broken = { ...doc, paths: { '/x': { get: { responses: { '200': { content: 'nope' } } } } } };
+  const script = `let t = ''; process.stdin.on('data', (c) => (t += c)).on('end', () => require('@apidevtools/swagger-parser')
+    .validate(JSON.parse(t)).then(() => console.log('valid'), () => process.exit(1)));`;
+  expect(spawnSync(process.execPath, ['-e', script], { input: JSON.stringify(broken), encoding: 'utf8', cwd: __dirname, timeout: 30_000 }).status).toBe(1);
+});
+
+test('every route the app serves is described, with every method', () => {
+  const app = createApp({ config: stack.config, gateway: new Gateway([]), logger: createLogger('error') });
+  // Top-level routes and those of mounted routers (the /docs router).
+  const flatten = (stack: any[]): any[] => stack.flatMap((layer) => (layer.route ? [layer] : layer.handle?.stack ? flatten(layer.handle.stack) : []));
+  const layers = flatten((app as unknown as { router: { stack: any[] } }).router.stack);
+  const routes = layers.map((layer): { path: string; methods: string[] } => ({
+    path: (layer.route.path as string).replace(/:(\w+)/g, '{$1}'),
+    methods: Object.keys(layer.route.methods).filter((m) => m !== '_all'),
+  }));
+  expect(routes.length).toBeGreaterThan(10);
+  for (const { path: p, methods } of routes) {
+    if (p.startsWith('/docs/')) continue; // the page's own assets
+    const described = doc.paths[p];
+    expect([p, described ? 'described' : 'missing']).toEqual([p, 'described']);
+    for (const m of methods) expect([p, m, Boolean(described[m])]).toEqual([p, m, true]);
+  }
+  expect(Object.keys(doc.paths).sort()).toEqual([...new Set(routes.map((r) => r.path).filter((p) => !p.startsWith('/docs/')))].sort());
+});
+
+test('every schema file but the config is a component, unchanged but for its references', () => {
+  const files = fs.readdirSync(path.join(__dirname, '../../schemas')).filter((f) => f !== 'config.schema.json');
+  expect(SCHEMA_FILES.map((s) => s.file).sort()).toEqual(files.sort());
+  const action = JSON.parse(fs.readFileSync(path.join(__dirname, '../../schemas/action-request.schema.json'), 'utf8'));
+  expect(doc.components.schemas.ActionRequest.properties).toEqual(action.properties);
+  for (const name of Object.keys(action.$defs)) expect(doc.components.schemas[`ActionRequest_${name}`]).toBeDefined();
+  expect(JSON.stringify(doc)).not.toMatch(/"\$ref":"(?!#\/components\/)/);
+  expect([...doc.components.schemas.Problem.properties.code.enum].sort()).toEqual(Object.keys(ERROR_CATALOGUE).sort());
+});
+
+describe('real answers match the documented schemas', () => {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  const check = (component: string, body: unknown) => {
+    const validate = ajv.compile({ $ref: `#/components/schemas/${component}`, components: doc.components });
+    const ok = validate(body);
+    expect([component, ok ? [] : validate.errors]).toEqual([component, []]);
+  };
+
+  test('backends, manifest, tasks, a task', async () => {
+    check('BackendList', (await stack.request('GET', '/v1/backends')).body);
+    check('BackendManifest', (await stack.request('GET', '/v1/backends/secmaster')).body);
+    check('TaskPage', (await stack.request('GET', '/v1/backends/secmaster/tasks')).body);
+    check('Task', (await stack.request('GET', `/v1/backends/secmaster/tasks/${SECMASTER_TASK}`)).body);
+  });
+
+  test('action, dry-run, problem, batch, audit, health, ready', async () => {
+    const route = `/v1/backends/secmaster/tasks/${SECMASTER_TASK}/actions`;
+    check('DryRunResponse', (await stack.request('POST', `${route}?dryRun=true`, { body: { action: 'approve', comment: 'x' } })).body);
+    check('ActionResponse', (await stack.request('POST', route, { body: { action: 'approve', comment: 'x' } })).body);
+    check('Problem', (await stack.request('POST', route, { body: { action: 'approve' } })).body);
+    check('Problem', (await stack.request('POST', route, { body: { action: 'nope' } })).body);
+    check('BatchResponse', (await stack.request('POST', '/v1/actions/batch', { body: { items: [{ backend: 'secmaster', taskId: 'x', action: 'claim' }, { backend: 'secmaster', taskId: SECMASTER_TASK, action: 'add_comment', comment: 'c' }] } })).body);
+    const audit = (await stack.request('GET', '/v1/audit')).body;
+    expect(audit.items.length).toBeGreaterThan(2);
+    check('AuditPage', audit);
+    check('Health', (await stack.request('GET', '/healthz', { key: null })).body);
+    check('Ready', (await stack.request('GET', '/readyz', { key: null })).body);
+  });
+});
+
+test('/docs renders from this gateway only: every asset it loads is served here, nothing from elsewhere', async () => {
+  const page = await stack.request('GET', '/docs', { key: null });
+  expect(page.status).toBe(200);
+  expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+  expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+  const assets = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+  expect(assets.length).toBeGreaterThanOrEqual(3);
+  for (const asset of assets) {
+    expect(asset).toMatch(/^\/docs\//);
+    const res = await fetch(stack.url + asset);
+    expect([asset, res.status]).toEqual([asset, 200]);
+    const text = await res.text();
+    if (asset.endsWith('init.js')) {
+      expect(text).toContain("url: '/openapi.json'");
+      expect(text).toContain('validatorUrl: null');
+    }
+  }
+  expect((await stack.request('GET', '/docs/assets/package.json', { key: null })).status).toBe(404);
+});
