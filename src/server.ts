@@ -5,6 +5,7 @@ import { createBackends } from './config/backends';
 import type { GatewayConfig } from './config/load';
 import { Gateway } from './core/gateway';
 import { createApp, type AppState } from './http/app';
+import { answerClientErrors, MAX_HEADER_BYTES } from './http/client-error';
 import { createLogger, type Logger } from './log';
 import { openStore } from './store/open';
 import type { Store } from './store/store';
@@ -18,21 +19,20 @@ export interface RunningGateway {
   store: Store;
   /** Stops accepting, lets in-flight requests finish, then resolves. */
   close(): Promise<void>;
+  /** How long in-flight requests may take after close() (their vendor calls' deadlines) before they are cut. */
+  graceMs: number;
 }
 
-const NOT_YET_ENFORCED = ['concurrency', 'circuitBreaker'];
-
 export async function startGateway(config: GatewayConfig, logger = createLogger(config.log.level)): Promise<RunningGateway> {
-  const gateway = new Gateway(createBackends(config.backends));
-  for (const [name, backend] of Object.entries(config.backends)) {
-    const ignored = NOT_YET_ENFORCED.filter((key) => backend[key] !== undefined);
-    if (ignored.length) logger.warn('config keys accepted but not enforced yet', { backend: name, keys: ignored });
-  }
+  const gateway = new Gateway(createBackends(config.backends, {
+    onCircuitChange: (backend, from, to) => logger.warn('circuit breaker state changed', { backend, from, to }),
+  }));
   const store = await openStore(config.store, (error) => logger.error('store connection error', { error: error.message }));
   // Expired Idempotency-Key records are taken over when reused anyway; this only keeps the table small.
   const purge = setInterval(() => void store.purgeExpired(Date.now()).catch(() => undefined), 60 * 60 * 1000).unref();
   const state: AppState = { ready: true };
-  const server = http.createServer(createApp({ config, gateway, logger, state, store }));
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, createApp({ config, gateway, logger, state, store }));
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, () => resolve());
@@ -45,9 +45,17 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
     state,
     logger,
     store,
+    // An action makes at most a few vendor calls (comment + outcome, a token refresh, a re-read), each within timeoutMs.
+    graceMs: 4 * Math.max(0, ...Object.values(config.backends).map((b) => b.timeoutMs ?? 10_000)) + 1000,
     close: async () => {
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // Connections whose last answer finishes after close() go idle later: keep closing them, or they hold the
+        // exit for a whole keep-alive timeout.
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
+        server.close(() => {
+          clearInterval(sweep);
+          resolve();
+        });
         server.closeIdleConnections();
       });
       clearInterval(purge);
@@ -68,7 +76,14 @@ export function drainOnSigterm(running: RunningGateway, drainMs: number, onClose
     running.state.ready = false;
     running.logger.info('SIGTERM: draining', { drainMs });
     setTimeout(async () => {
+      running.logger.info('SIGTERM: no longer accepting, waiting for in-flight requests', { graceMs: running.graceMs });
+      const cut = setTimeout(() => {
+        running.logger.warn('in-flight requests outlived their deadlines: closing their connections');
+        running.server.closeAllConnections();
+      }, running.graceMs);
+      cut.unref();
       await running.close();
+      clearTimeout(cut);
       await onClosed();
       running.logger.info('stopped');
       process.exit(0);

@@ -12,8 +12,11 @@
 //   an unknown action or a missing field 400 SecMaster.00010001; a body that is not JSON 400 SecMaster.00010002;
 // - `name` filters by substring, business_type and creator_name exactly; query_type my_todo lists waiting
 //   tasks, all_handled finished and canceled ones; from_date/to_date bound create_time;
-// - the list answer echoes offset as `page` and limit as `size`.
-import { randomUUID } from 'node:crypto';
+// - the list answer echoes offset as `page` and limit as `size`;
+// - IAM's POST /v3/auth/tokens (password method, project scope) is served here too: 201 with the token in
+//   X-Subject-Token and token.expires_at in the body, 401 {error:{code,message,title}} for wrong credentials.
+//   Issued tokens are accepted until they expire (tokenTtlMs, 24 h by default) or expireTokens() is called.
+import { randomBytes, randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import type { Emulator } from '../../src/emulators/emulator';
 import { formatSecMasterDate, parseSecMasterDate } from './dates';
@@ -25,12 +28,20 @@ export interface SecMasterEmulatorOptions {
   workspaceId?: string;
   /** Tasks to start with; defaults to a realistic seed. */
   tasks?: SecMasterTaskInfo[];
+  /** The IAM account whose password gets a token, and how long tokens live. */
+  iam?: Partial<typeof SECMASTER_EMULATOR_DEFAULTS.iam>;
+}
+
+export interface SecMasterEmulator extends Emulator {
+  /** Makes every token issued so far expire now (IAM-issued ones; the static token stays valid). */
+  expireTokens(): void;
 }
 
 export const SECMASTER_EMULATOR_DEFAULTS = {
   token: 'sandbox-secmaster-token',
   projectId: '15645222e8744afa985c93dab6341da6',
   workspaceId: '75645d0a-93b8-4a7f-a77c-e97009389445',
+  iam: { domain: 'sandbox-domain', username: 'sandbox-user', password: 'sandbox-iam-password', project: 'ap-southeast-1', tokenTtlMs: 24 * 3_600_000 },
 };
 
 function seedTask(id: string, name: string, businessType: string, created: string, status: string, extra: Partial<SecMasterTaskInfo> = {}): SecMasterTaskInfo {
@@ -65,7 +76,7 @@ export function secMasterSeed(): SecMasterTaskInfo[] {
   ];
 }
 
-export function createSecMasterEmulator(options: SecMasterEmulatorOptions = {}): Emulator {
+export function createSecMasterEmulator(options: SecMasterEmulatorOptions = {}): SecMasterEmulator {
   const token = options.token ?? SECMASTER_EMULATOR_DEFAULTS.token;
   const projectId = options.projectId ?? SECMASTER_EMULATOR_DEFAULTS.projectId;
   const workspaceId = options.workspaceId ?? SECMASTER_EMULATOR_DEFAULTS.workspaceId;
@@ -82,10 +93,41 @@ export function createSecMasterEmulator(options: SecMasterEmulatorOptions = {}):
     next();
   });
 
+  // IAM (a separate service in real life): password method, project scope; token in X-Subject-Token.
+  const iam = { ...SECMASTER_EMULATOR_DEFAULTS.iam, ...options.iam };
+  const issued = new Map<string, number>();
+  app.post('/v3/auth/tokens', express.text({ type: () => true, limit: '64kb' }), (req, res) => {
+    let body: any;
+    try {
+      body = JSON.parse(typeof req.body === 'string' ? req.body : '');
+    } catch {
+      return res.status(400).json({ error: { code: 400, message: 'The request body is not valid JSON', title: 'Bad Request' } });
+    }
+    const identity = body?.auth?.identity;
+    const user = identity?.password?.user;
+    const ok = Array.isArray(identity?.methods) && identity.methods.includes('password') &&
+      user?.name === iam.username && user?.password === iam.password && user?.domain?.name === iam.domain;
+    if (!ok) return res.status(401).json({ error: { code: 401, message: 'The username or password is wrong.', title: 'Unauthorized' } });
+    if (body?.auth?.scope?.project?.name !== iam.project) {
+      return res.status(400).json({ error: { code: 400, message: 'The project does not exist.', title: 'Bad Request' } });
+    }
+    const issuedAt = new Date();
+    const expiresAt = new Date(issuedAt.getTime() + iam.tokenTtlMs);
+    const subjectToken = `MII${randomBytes(48).toString('base64url')}`;
+    issued.set(subjectToken, expiresAt.getTime());
+    res.status(201).set('X-Subject-Token', subjectToken).json({
+      token: {
+        expires_at: expiresAt.toISOString(), issued_at: issuedAt.toISOString(), methods: ['password'],
+        project: { name: iam.project, id: projectId, domain: { name: iam.domain } },
+        user: { name: iam.username, domain: { name: iam.domain } },
+      },
+    });
+  });
+
   // API Gateway checks the token before the task service sees anything.
   app.use((req: Request, res: Response, next: NextFunction) => {
     const given = req.get('X-Auth-Token');
-    if (given === token) return next();
+    if (given === token || (given !== undefined && (issued.get(given) ?? 0) > Date.now())) return next();
     res.status(401).json({
       error_code: 'APIG.0301',
       error_msg: `Incorrect IAM authentication information: ${given ? 'decrypt token fail' : 'x-auth-token not found'}`,
@@ -200,5 +242,12 @@ export function createSecMasterEmulator(options: SecMasterEmulatorOptions = {}):
     res.status(404).json({ error_code: 'APIGW.0101', error_msg: 'The API does not exist or has not been published in the environment', request_id: randomUUID() });
   });
 
-  return { vendor: 'huawei-secmaster', handler: app, calls };
+  return {
+    vendor: 'huawei-secmaster',
+    handler: app,
+    calls,
+    expireTokens: () => {
+      for (const key of issued.keys()) issued.set(key, 0);
+    },
+  };
 }

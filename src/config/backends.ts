@@ -32,17 +32,36 @@ export function createBackend(name: string, raw: RawBackendConfig, hooks: Backen
     const plain = new HttpTransport({ ...transportOptions, auth: configured });
     auth = adapter.wrapAuth(configured, options, (request) => plain.send(request));
   }
+  const transport = new ResilientTransport(new HttpTransport({ ...transportOptions, auth }), {
+    backend: name,
+    timeoutMs,
+    tryTimeoutMs: raw.tryTimeoutMs,
+    concurrency: raw.concurrency ?? 1024,
+    maxQueue: raw.maxQueue,
+    circuitBreaker: {
+      failureThreshold: raw.circuitBreaker?.failureThreshold ?? 5,
+      openMs: raw.circuitBreaker?.openMs ?? 30_000,
+      onChange: (from, to) => hooks.onCircuitChange?.(name, from, to),
+    },
+    retry: {
+      maxRetries: raw.retries?.max ?? 2,
+      baseDelayMs: raw.retries?.baseDelayMs ?? 100,
+      maxDelayMs: raw.retries?.maxDelayMs ?? 2000,
+      budgetRatio: (raw.retries?.budgetPercent ?? 20) / 100,
+    },
+  });
   return {
     name,
     vendor: raw.vendor,
     adapter,
     options,
     auth,
-    transport: new HttpTransport({ ...transportOptions, auth }),
-    secrets: secretsOf(raw.auth),
+    transport,
+    circuit: transport.circuit,
+    secrets,
   };
 }
 
-export function createBackends(backends: Record<string, RawBackendConfig>): Backend[] {
-  return Object.entries(backends).map(([name, raw]) => createBackend(name, raw));
+export function createBackends(backends: Record<string, RawBackendConfig>, hooks: BackendHooks = {}): Backend[] {
+  return Object.entries(backends).map(([name, raw]) => createBackend(name, raw, hooks));
 }

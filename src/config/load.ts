@@ -20,7 +20,11 @@ export interface RawBackendConfig {
   auth: AuthConfig;
   timeoutMs: number;
   concurrency: number;
-  circuitBreaker?: { failureThreshold: number; openMs: number };
+  maxQueue?: number;
+  connectTimeoutMs?: number;
+  tryTimeoutMs?: number;
+  retries?: { max?: number; baseDelayMs?: number; maxDelayMs?: number; budgetPercent?: number };
+  circuitBreaker?: { failureThreshold?: number; openMs?: number };
   [vendorKey: string]: unknown;
 }
 

@@ -51,7 +51,8 @@ export interface BackendConfig {
 export type AuthConfig =
   | { type: 'token'; token: string }
   | { type: 'basic'; username: string; password: string }
-  | { type: 'bearer'; token: string };
+  | { type: 'bearer'; token: string }
+  | { type: 'iam-password'; iamUrl: string; domain: string; username: string; password: string; project: string };
 
 export interface Adapter<Options = BackendConfig> {
   readonly vendor: string;

@@ -6,6 +6,7 @@ import { GatewayError } from './errors';
 import type { Task, TaskListQuery, TaskPage } from './task';
 import type { DescribedRequest, HttpTransport } from '../transport/http';
 import type { OutboundAuth } from '../transport/auth';
+import type { CircuitView } from '../transport/circuit-breaker';
 
 export interface Backend {
   name: string;
@@ -16,6 +17,8 @@ export interface Backend {
   auth: OutboundAuth;
   /** Configured credential values: scrubbed from anything a vendor echoes back. */
   secrets: string[];
+  /** The backend's circuit breaker, read-only: /readyz shows it, /metrics can gauge it. Absent: no breaker. */
+  circuit?: CircuitView;
 }
 
 export interface ActionResponse {

@@ -37,6 +37,8 @@ export function sendProblem(res: Response, error: GatewayError): void {
 /** Body-parser and other framework errors that are the client's fault, mapped to the catalogue. */
 export function fromFrameworkError(error: unknown): GatewayError | undefined {
   const e = error as { type?: string; status?: number; message?: string };
+  // The router could not percent-decode a path parameter (e.g. `%E0%A4%A`).
+  if (error instanceof URIError && e.status === 400) return new GatewayError('INVALID_REQUEST', 'The URL path is not validly percent-encoded');
   switch (e?.type) {
     case 'entity.too.large':
       return new GatewayError('PAYLOAD_TOO_LARGE', 'The request body is over the size limit');

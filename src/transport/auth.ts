@@ -1,5 +1,6 @@
 // Outbound credentials: turns a backend's auth config into request headers and knows which values are secret.
 import type { AuthConfig } from '../core/adapter';
+import { createIamAuth, type IamAuthOptions } from './iam-token';
 
 export interface OutboundAuth {
   /** Headers to add to every vendor request. */
@@ -18,11 +19,17 @@ export function secretsOf(auth: AuthConfig): string[] {
       return [auth.token];
     case 'basic':
       return [auth.password, Buffer.from(`${auth.username}:${auth.password}`).toString('base64')];
+    case 'iam-password':
+      // The tokens it fetches are added to this list as they come (see iam-token.ts).
+      return [auth.password];
   }
 }
 
-export function createAuth(auth: AuthConfig): OutboundAuth {
+/** `iam` is needed for iam-password only: its timeouts and the backend's secrets list (fetched tokens join it). */
+export function createAuth(auth: AuthConfig, iam: IamAuthOptions = { timeoutMs: 10_000 }): OutboundAuth {
   switch (auth.type) {
+    case 'iam-password':
+      return createIamAuth(auth, iam);
     case 'token':
       // Huawei's static IAM token travels in X-Auth-Token.
       return staticAuth({ 'X-Auth-Token': auth.token });

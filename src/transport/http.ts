@@ -1,10 +1,10 @@
 // Moves bytes between the gateway and one backend: one axios instance with a keep-alive agent per backend.
-import http from 'node:http';
-import https from 'node:https';
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import type { VendorRequest, VendorResponse } from '../core/adapter';
 import { GatewayError } from '../core/errors';
 import type { OutboundAuth } from './auth';
+import { CONNECT_TIMEOUT_CODE, connectTimeoutAgents } from './connect-timeout';
+import { assertSafePath } from './safe-path';
 
 export interface TransportOptions {
   baseUrl: string;
@@ -12,6 +12,14 @@ export interface TransportOptions {
   auth: OutboundAuth;
   /** Largest vendor answer accepted, in bytes. */
   maxResponseBytes?: number;
+  /** A new connection must be established within this (default: timeoutMs). */
+  connectTimeoutMs?: number;
+}
+
+/** Per-call limits set by the resilience layer: this try's timeout and the call's overall deadline. */
+export interface SendOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
 }
 
 /** A vendor request as dry-run shows it: absolute URL, credential headers masked. */
@@ -25,6 +33,14 @@ export interface DescribedRequest {
 const DEFAULT_MAX_RESPONSE = 10 * 1024 * 1024;
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED']);
+/** Failures before a connection existed: the vendor cannot have seen any byte of the request. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', CONNECT_TIMEOUT_CODE]);
+const NOT_SENT = Symbol('request not sent');
+
+/** True when the call failed before any byte of the request could reach the vendor (safe to send again). */
+export function neverSent(error: unknown): boolean {
+  return error instanceof GatewayError && error.cause === NOT_SENT;
+}
 
 export class HttpTransport {
   private readonly client: AxiosInstance;
@@ -35,8 +51,9 @@ export class HttpTransport {
     this.client = axios.create({
       baseURL: this.baseUrl,
       timeout: options.timeoutMs,
-      httpAgent: new http.Agent({ keepAlive: true }),
-      httpsAgent: new https.Agent({ keepAlive: true }),
+      ...connectTimeoutAgents(options.connectTimeoutMs ?? options.timeoutMs),
+      // A path is always relative to baseUrl: a task id such as `http://evil` can never pick the host.
+      allowAbsoluteUrls: false,
       maxRedirects: 0,
       maxContentLength: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE,
       // Bytes in, bytes out: no JSON guessing on either side, every status handed back to the adapter.
@@ -48,7 +65,10 @@ export class HttpTransport {
     });
   }
 
-  async send(request: VendorRequest): Promise<VendorResponse> {
+  async send(request: VendorRequest, limits: SendOptions = {}): Promise<VendorResponse> {
+    assertSafePath(request.path);
+    const timeoutMs = limits.timeoutMs ?? this.options.timeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
     const headers: Record<string, string | null> = { ...request.headers, ...(await this.options.auth.headers()) };
     // axios gives a bodiless PUT/POST a form Content-Type of its own; a request without a body carries none.
     if (request.body === undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['Content-Type'] = null;
@@ -58,7 +78,8 @@ export class HttpTransport {
         url: request.path,
         headers,
         data: request.body,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        timeout: timeoutMs,
+        signal: limits.signal ? AbortSignal.any([limits.signal, timeout]) : timeout,
       });
       const responseHeaders: Record<string, string> = {};
       for (const [name, value] of Object.entries(res.headers)) {
@@ -66,11 +87,12 @@ export class HttpTransport {
       }
       return { status: res.status, headers: responseHeaders, body: typeof res.data === 'string' ? res.data : '' };
     } catch (error) {
-      throw this.networkError(error);
+      throw this.networkError(error, timeoutMs);
     }
   }
 
   describe(request: VendorRequest): DescribedRequest {
+    assertSafePath(request.path);
     const headers = { ...request.headers };
     for (const name of this.options.auth.secretHeaders) headers[name] = '***';
     const described: DescribedRequest = { method: request.method, url: this.baseUrl + request.path, headers };
@@ -78,11 +100,15 @@ export class HttpTransport {
     return described;
   }
 
-  private networkError(error: unknown): GatewayError {
+  private networkError(error: unknown, timeoutMs: number): GatewayError {
     const code = error instanceof AxiosError ? error.code ?? '' : '';
     const cause = error instanceof AxiosError ? (error.cause as NodeJS.ErrnoException | undefined)?.code ?? '' : '';
+    if (NOT_SENT_CODES.has(code) || NOT_SENT_CODES.has(cause)) {
+      // Tagged so the retry policy knows no byte of the request left the gateway.
+      return new GatewayError('BACKEND_UNAVAILABLE', `The vendor cannot be reached (${code || cause})`, {}, { cause: NOT_SENT });
+    }
     if (TIMEOUT_CODES.has(code) || TIMEOUT_CODES.has(cause)) {
-      return new GatewayError('BACKEND_TIMEOUT', `The vendor did not answer within ${this.options.timeoutMs} ms`);
+      return new GatewayError('BACKEND_TIMEOUT', `The vendor did not answer within ${timeoutMs} ms`);
     }
     if (code === 'ERR_BAD_RESPONSE' && error instanceof AxiosError && /maxContentLength/.test(error.message)) {
       return new GatewayError('BACKEND_ERROR', 'The vendor answer is larger than the gateway accepts');

@@ -1,0 +1,102 @@
+// Huawei IAM password auth (nock): the token request, X-Subject-Token, caching until shortly before expiry, one shared fetch.
+import nock from 'nock';
+import { GatewayError } from '../../src/core/errors';
+import { createIamAuth, REFRESH_MARGIN_MS, type IamPasswordConfig } from '../../src/transport/iam-token';
+
+const IAM = 'https://iam.test';
+const CONFIG: IamPasswordConfig = { type: 'iam-password', iamUrl: IAM, domain: 'acme', username: 'gw-user', password: 'iam-P@ss-42', project: 'ap-southeast-1' };
+
+function tokenReply(token: string, expiresAt: Date) {
+  return [201, JSON.stringify({ token: { expires_at: expiresAt.toISOString() } }), { 'X-Subject-Token': token }] as const;
+}
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => nock.cleanAll());
+afterAll(() => nock.enableNetConnect());
+
+test('POST /v3/auth/tokens with the password method and project scope; the token comes from X-Subject-Token', async () => {
+  let sent: any;
+  nock(IAM).post('/v3/auth/tokens').query(true).reply(function (_uri, body) {
+    sent = body;
+    return tokenReply('tok-1', new Date(Date.now() + 24 * 3_600_000));
+  });
+  const auth = createIamAuth(CONFIG, { timeoutMs: 2000 });
+  expect(await auth.headers()).toEqual({ 'X-Auth-Token': 'tok-1' });
+  expect(sent).toEqual({
+    auth: {
+      identity: { methods: ['password'], password: { user: { domain: { name: 'acme' }, name: 'gw-user', password: 'iam-P@ss-42' } } },
+      scope: { project: { name: 'ap-southeast-1' } },
+    },
+  });
+  expect(auth.secretHeaders).toEqual(['X-Auth-Token']);
+});
+
+test('the token is cached until shortly before it expires, then fetched again', async () => {
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  let fetches = 0;
+  nock(IAM).post('/v3/auth/tokens').query(true).times(3).reply(() => tokenReply(`tok-${++fetches}`, new Date(now + 24 * 3_600_000)));
+  const auth = createIamAuth(CONFIG, { timeoutMs: 2000, now: () => now });
+  expect((await auth.headers())['X-Auth-Token']).toBe('tok-1');
+  now += 23 * 3_600_000;
+  expect((await auth.headers())['X-Auth-Token']).toBe('tok-1');
+  now += 3_600_000 - REFRESH_MARGIN_MS; // inside the margin before expiry
+  expect((await auth.headers())['X-Auth-Token']).toBe('tok-2');
+  expect(fetches).toBe(2);
+});
+
+test('concurrent requests share one token fetch', async () => {
+  let fetches = 0;
+  nock(IAM).post('/v3/auth/tokens').query(true).times(20).delay(50).reply(() => tokenReply(`tok-${++fetches}`, new Date(Date.now() + 86_400_000)));
+  const auth = createIamAuth(CONFIG, { timeoutMs: 2000 });
+  const all = await Promise.all(Array.from({ length: 20 }, () => auth.headers()));
+  expect(new Set(all.map((h) => h['X-Auth-Token']))).toEqual(new Set(['tok-1']));
+  expect(fetches).toBe(1);
+});
+
+test('refresh() after the vendor said the token expired fetches a new one; concurrent refreshes share it', async () => {
+  let now = 1_000_000;
+  let fetches = 0;
+  nock(IAM).post('/v3/auth/tokens').query(true).times(5).reply(() => tokenReply(`tok-${++fetches}`, new Date(now + 86_400_000)));
+  const auth = createIamAuth(CONFIG, { timeoutMs: 2000, now: () => now });
+  await auth.headers();
+  now += 60_000;
+  expect(await Promise.all([auth.refresh(), auth.refresh(), auth.refresh()])).toEqual([true, true, true]);
+  const after = await Promise.all([auth.headers(), auth.headers()]);
+  expect(after.map((h) => h['X-Auth-Token'])).toEqual(['tok-2', 'tok-2']);
+  expect(fetches).toBe(2);
+});
+
+test('fetched tokens join the secrets list (to be scrubbed), replacing the one before', async () => {
+  let now = 0;
+  let fetches = 0;
+  nock(IAM).post('/v3/auth/tokens').query(true).times(2).reply(() => tokenReply(`tok-${++fetches}`, new Date(now + 86_400_000)));
+  const secrets = ['iam-P@ss-42'];
+  const auth = createIamAuth(CONFIG, { timeoutMs: 2000, secrets, now: () => now });
+  await auth.headers();
+  expect(secrets).toEqual(['iam-P@ss-42', 'tok-1']);
+  now += 10_000;
+  await auth.refresh();
+  await auth.headers();
+  expect(secrets).toEqual(['iam-P@ss-42', 'tok-2']);
+});
+
+test.each([
+  [401, 'BACKEND_AUTH_FAILED'],
+  [403, 'BACKEND_AUTH_FAILED'],
+  [500, 'BACKEND_ERROR'],
+  [429, 'BACKEND_UNAVAILABLE'],
+])('IAM answering %s is %s, and nothing IAM said is passed on', async (status, code) => {
+  nock(IAM).post('/v3/auth/tokens').query(true).reply(status, { error: { message: 'user gw-user password iam-P@ss-42 wrong' } });
+  const auth = createIamAuth(CONFIG, { timeoutMs: 2000 });
+  const error = await auth.headers().catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(GatewayError);
+  expect((error as GatewayError).code).toBe(code);
+  expect(JSON.stringify({ message: (error as GatewayError).message, context: (error as GatewayError).context })).not.toMatch(/iam-P@ss-42|gw-user/);
+});
+
+test('a 201 without X-Subject-Token is a 502, and IAM down is a 503', async () => {
+  nock(IAM).post('/v3/auth/tokens').query(true).reply(201, '{}');
+  await expect(createIamAuth(CONFIG, { timeoutMs: 2000 }).headers()).rejects.toMatchObject({ code: 'BACKEND_ERROR' });
+  nock(IAM).post('/v3/auth/tokens').query(true).replyWithError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }));
+  await expect(createIamAuth(CONFIG, { timeoutMs: 2000 }).headers()).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+});

@@ -1,0 +1,310 @@
+// Resilience of vendor calls, by fault injection (nock): safe retries only, deadlines, bounded concurrency, circuit breaker.
+import nock from 'nock';
+import type { VendorRequest } from '../../src/core/adapter';
+import { GatewayError } from '../../src/core/errors';
+import { CircuitBreaker } from '../../src/transport/circuit-breaker';
+import { ConcurrencyLimit } from '../../src/transport/concurrency-limit';
+import { HttpTransport, neverSent } from '../../src/transport/http';
+import { ResilientTransport, type ResilienceOptions } from '../../src/transport/resilient-transport';
+import { RetryBudget, backoffMs, retryAfterMs } from '../../src/transport/retry-policy';
+import { createAuth } from '../../src/transport/auth';
+import { translateAction } from '../../adapters/huawei-secmaster/translate';
+
+const BASE = 'http://vendor.test';
+const GET: VendorRequest = { method: 'GET', path: '/tasks/1', headers: {} };
+const PUT: VendorRequest = { method: 'PUT', path: '/tasks/1', headers: { 'Content-Type': 'application/json' }, body: '{"action":"CONTINUE"}' };
+
+function transport(options: Partial<ResilienceOptions> = {}, timeoutMs = 5000): ResilientTransport {
+  const http = new HttpTransport({ baseUrl: BASE, timeoutMs, auth: createAuth({ type: 'token', token: 'secret-token-xyz' }) });
+  return new ResilientTransport(http, {
+    backend: 'b',
+    timeoutMs,
+    concurrency: 100,
+    circuitBreaker: { failureThreshold: 5, openMs: 30_000 },
+    retry: { baseDelayMs: 1, maxDelayMs: 5 },
+    ...options,
+  });
+}
+
+/** A Node-style network error (nock needs an Error object to emit it). */
+const netError = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+async function failure(promise: Promise<unknown>): Promise<GatewayError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof GatewayError) return error;
+    throw error;
+  }
+  throw new Error('expected a GatewayError');
+}
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => nock.cleanAll());
+afterAll(() => nock.enableNetConnect());
+
+describe('retries: only where nothing can have been applied twice', () => {
+  test('a GET answered 503 is retried and the retry answer returned', async () => {
+    const scope = nock(BASE).get('/tasks/1').reply(503).get('/tasks/1').reply(200, 'ok');
+    const res = await transport().send(GET);
+    expect(res).toMatchObject({ status: 200, body: 'ok' });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  test.each([502, 504])('a GET answered %s is retried', async (status) => {
+    const scope = nock(BASE).get('/tasks/1').reply(status).get('/tasks/1').reply(200, 'ok');
+    expect((await transport().send(GET)).status).toBe(200);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  test('at most 2 retries: the third 503 is handed back', async () => {
+    let calls = 0;
+    nock(BASE).get('/tasks/1').times(5).reply(() => {
+      calls += 1;
+      return [503, 'busy'];
+    });
+    expect((await transport().send(GET)).status).toBe(503);
+    expect(calls).toBe(3);
+  });
+
+  test('a GET answered 500 or 404 is not retried', async () => {
+    let calls = 0;
+    nock(BASE).get('/tasks/1').times(3).reply(() => [++calls === 1 ? 500 : 200, '']);
+    expect((await transport().send(GET)).status).toBe(500);
+    expect(calls).toBe(1);
+  });
+
+  test('a task action answered 503 is NEVER sent again', async () => {
+    let calls = 0;
+    nock(BASE).put('/tasks/1').times(3).reply(() => [++calls === 1 ? 503 : 200, '']);
+    expect((await transport().send(PUT)).status).toBe(503);
+    expect(calls).toBe(1);
+  });
+
+  test('a task action whose connection was reset (it may have arrived) is NEVER sent again', async () => {
+    let calls = 0;
+    nock(BASE).put('/tasks/1').replyWithError(netError('ECONNRESET', 'socket hang up')).put('/tasks/1').reply(() => [200, String(++calls)]);
+    const error = await failure(transport().send(PUT));
+    expect(error.code).toBe('BACKEND_UNAVAILABLE');
+    expect(calls).toBe(0);
+  });
+
+  test('a task action refused before any byte was sent (connection refused, DNS) is retried', async () => {
+    const scope = nock(BASE)
+      .put('/tasks/1').replyWithError(netError('ECONNREFUSED', 'connect ECONNREFUSED'))
+      .put('/tasks/1').replyWithError(netError('ENOTFOUND', 'getaddrinfo ENOTFOUND'))
+      .put('/tasks/1').reply(200, 'applied');
+    const res = await transport().send(PUT);
+    expect(res).toMatchObject({ status: 200, body: 'applied' });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  test('a GET that timed out is not retried (the deadline is spent)', async () => {
+    let calls = 0;
+    nock(BASE).get('/tasks/1').times(3).delay(1000).reply(() => [200, String(++calls)]);
+    const error = await failure(transport({}, 200).send(GET));
+    expect(error.code).toBe('BACKEND_TIMEOUT');
+    expect(calls).toBeLessThanOrEqual(1);
+  });
+
+  test("the vendor's Retry-After is honoured: the retry waits for it", async () => {
+    const scope = nock(BASE).get('/tasks/1').reply(503, '', { 'Retry-After': '1' }).get('/tasks/1').reply(200, 'ok');
+    const started = Date.now();
+    expect((await transport().send(GET)).status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  test('a Retry-After beyond the deadline means no retry: the 503 is handed back at once', async () => {
+    let calls = 0;
+    nock(BASE).get('/tasks/1').times(2).reply(() => [++calls === 1 ? 503 : 200, '', { 'Retry-After': '30' }]);
+    expect((await transport({}, 2000).send(GET)).status).toBe(503);
+    expect(calls).toBe(1);
+  });
+
+  test('the retry budget caps retries at a share of the calls in flight', async () => {
+    const run = async (budgetRatio: number) => {
+      let calls = 0;
+      nock(BASE).get('/tasks/1').times(100).delay(20).reply(() => {
+        calls += 1;
+        return [503, ''];
+      });
+      const t = transport({ retry: { baseDelayMs: 30, maxDelayMs: 30, budgetRatio } });
+      await Promise.all(Array.from({ length: 10 }, () => t.send(GET)));
+      nock.cleanAll();
+      return calls;
+    };
+    expect(await run(1)).toBe(30); // no budget: every call tries three times
+    expect(await run(0.2)).toBeLessThan(20); // 20%: most calls give up after their first try
+  });
+
+  test('full-jitter backoff stays within [0, min(max, base * 2^attempt))', () => {
+    expect(backoffMs(0, { baseDelayMs: 100, maxDelayMs: 2000 }, () => 0.999)).toBe(99);
+    expect(backoffMs(3, { baseDelayMs: 100, maxDelayMs: 2000 }, () => 0.5)).toBe(400);
+    expect(backoffMs(10, { baseDelayMs: 100, maxDelayMs: 2000 }, () => 0.999)).toBe(1998);
+    expect(backoffMs(2, { baseDelayMs: 100, maxDelayMs: 2000 }, () => 0)).toBe(0);
+  });
+
+  test('Retry-After is read as seconds or as an HTTP date', () => {
+    const res = (value: string) => ({ status: 503, headers: { 'retry-after': value }, body: '' });
+    expect(retryAfterMs(res('3'))).toBe(3000);
+    expect(retryAfterMs(res(new Date(10_000).toUTCString()), 4000)).toBe(6000);
+    expect(retryAfterMs(res('soon'))).toBeUndefined();
+    expect(retryAfterMs({ status: 503, headers: {}, body: '' })).toBeUndefined();
+  });
+
+  test('the budget allows at least one retry, and gives slots back', () => {
+    const budget = new RetryBudget(0.2);
+    const first = budget.take(1);
+    expect(first).toBeTruthy();
+    expect(budget.take(1)).toBe(false);
+    (first as () => void)();
+    expect(budget.take(10)).toBeTruthy();
+    expect(budget.take(10)).toBeTruthy();
+    expect(budget.take(10)).toBe(false);
+  });
+});
+
+describe('a real refused connection is known to have sent nothing', () => {
+  test('connection refused on a closed port: 503, tagged as never sent', async () => {
+    nock.enableNetConnect('127.0.0.1');
+    const net = await import('node:net');
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as import('node:net').AddressInfo;
+    await new Promise((r) => server.close(r));
+    const http = new HttpTransport({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 2000, auth: createAuth({ type: 'token', token: 't' }) });
+    const error = await failure(http.send(PUT));
+    expect(error.code).toBe('BACKEND_UNAVAILABLE');
+    expect(neverSent(error)).toBe(true);
+    nock.disableNetConnect();
+  });
+});
+
+describe('deadline', () => {
+  test('a vendor slower than timeoutMs gives 504 BACKEND_TIMEOUT', async () => {
+    nock(BASE).put('/tasks/1').delay(2000).reply(200, 'late');
+    const error = await failure(transport({}, 150).send(PUT));
+    expect(error.code).toBe('BACKEND_TIMEOUT');
+    expect(error.status).toBe(504);
+  });
+
+  test('tryTimeoutMs cuts one slow try well before the overall deadline', async () => {
+    nock(BASE).get('/tasks/1').delay(1000).reply(200, 'late');
+    const error = await failure(transport({ tryTimeoutMs: 100 }, 5000).send(GET));
+    expect(error.code).toBe('BACKEND_TIMEOUT');
+  });
+});
+
+describe('bounded concurrency', () => {
+  test('beyond the in-flight limit calls wait in a short queue; beyond the queue: 503 without calling the vendor', async () => {
+    let calls = 0;
+    nock(BASE).get('/tasks/1').times(10).delay(200).reply(() => [200, String(++calls)]);
+    const t = transport({ concurrency: 2, maxQueue: 1 });
+    const results = await Promise.allSettled([t.send(GET), t.send(GET), t.send(GET), t.send(GET), t.send(GET)]);
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as GatewayError);
+    expect(ok).toHaveLength(3);
+    expect(refused.map((e) => [e.code, e.status])).toEqual([['BACKEND_UNAVAILABLE', 503], ['BACKEND_UNAVAILABLE', 503]]);
+    expect(calls).toBe(3);
+  });
+
+  test('a queued call whose deadline passes leaves the queue with 503', async () => {
+    const limit = new ConcurrencyLimit(1, 5);
+    const release = await limit.acquire();
+    const waiting = limit.acquire(AbortSignal.timeout(50));
+    await expect(waiting).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+    expect(limit.waiting).toBe(0);
+    release();
+    expect(limit.inFlight).toBe(0);
+  });
+});
+
+describe('circuit breaker', () => {
+  test('5 consecutive failures open it; open, it fails fast without calling the vendor; one probe closes it', async () => {
+    let now = 1_000_000;
+    const t = transport({ now: () => now, circuitBreaker: { failureThreshold: 5, openMs: 30_000 }, retry: { maxRetries: 0 } });
+    let calls = 0;
+    nock(BASE).put('/tasks/1').times(5).reply(() => [500, String(++calls)]);
+    for (let i = 0; i < 5; i++) expect((await t.send(PUT)).status).toBe(500);
+    expect(t.circuit.state()).toBe('open');
+    const fast = await failure(t.send(PUT));
+    expect(fast.code).toBe('BACKEND_UNAVAILABLE');
+    expect(fast.context.retryAfter).toBe(30);
+    expect(calls).toBe(5);
+
+    now += 30_000;
+    expect(t.circuit.state()).toBe('half-open');
+    nock(BASE).put('/tasks/1').reply(200, 'ok');
+    expect((await t.send(PUT)).status).toBe(200);
+    expect(t.circuit.state()).toBe('closed');
+  });
+
+  test('network errors and timeouts count; a success in between resets the count; 4xx is not a failure', async () => {
+    const t = transport({ circuitBreaker: { failureThreshold: 3, openMs: 30_000 }, retry: { maxRetries: 0 } }, 300);
+    nock(BASE)
+      .put('/tasks/1').replyWithError(netError('ECONNRESET', 'reset'))
+      .put('/tasks/1').delay(1000).reply(200)
+      .put('/tasks/1').reply(404)
+      .put('/tasks/1').reply(502)
+      .put('/tasks/1').reply(503);
+    await failure(t.send(PUT));
+    await failure(t.send(PUT));
+    expect((await t.send(PUT)).status).toBe(404);
+    await t.send(PUT);
+    await t.send(PUT);
+    expect(t.circuit.state()).toBe('closed');
+    nock(BASE).put('/tasks/1').reply(500);
+    await t.send(PUT);
+    expect(t.circuit.state()).toBe('open');
+  });
+
+  test('a failed probe opens it again; only one probe at a time', () => {
+    let now = 0;
+    const breaker = new CircuitBreaker({ failureThreshold: 1, openMs: 1000, now: () => now });
+    breaker.admit().failure();
+    expect(breaker.state()).toBe('open');
+    now = 1000;
+    const probe = breaker.admit();
+    expect(() => breaker.admit()).toThrow(GatewayError);
+    probe.failure();
+    expect(breaker.state()).toBe('open');
+    expect(() => breaker.admit()).toThrow(/circuit/);
+    now = 2000;
+    breaker.admit().success();
+    expect(breaker.state()).toBe('closed');
+  });
+});
+
+describe('a task id can never change the target', () => {
+  const opts = { projectId: 'p', workspaceId: 'w' };
+  test.each(['..', '.'])('task id %j is refused before anything is sent', async (taskId) => {
+    const [call] = translateAction({ backend: 'b', taskId, action: 'add_comment', comment: 'x' }, opts);
+    const error = await failure(transport().send(call.request));
+    expect(error.code).toBe('INVALID_REQUEST');
+  });
+
+  test.each(['../../admin', 'http://evil.test/x', '//evil.test', '?admin=1#x', 'a\\..\\b', '%2e%2e', '%2F..'])('task id %j stays one encoded path segment', async (taskId) => {
+    const evil = nock('http://evil.test').persist().get(/.*/).reply(200).put(/.*/).reply(200);
+    let seen = '';
+    nock(BASE).put(/.*/).reply(function () {
+      seen = this.req.path;
+      return [200, '{}'];
+    });
+    const [call] = translateAction({ backend: 'b', taskId, action: 'add_comment', comment: 'x' }, opts);
+    await transport().send(call.request);
+    expect(seen).toBe(`/v1/p/workspaces/w/soc/tasks/${encodeURIComponent(taskId)}`);
+    expect(evil.isDone()).toBe(false);
+  });
+
+  test('a path with a raw or percent-encoded dot segment is never sent, whichever adapter built it', async () => {
+    for (const path of ['/a/../b', '/a/%2e%2E/b', '/a/.%2e', '/a/./b', '/a\\b', '/a#b', '//evil.test/x']) {
+      expect((await failure(transport().send({ method: 'GET', path, headers: {} }))).code).toBe('INVALID_REQUEST');
+    }
+  });
+
+  test('an absolute URL as a path never reaches another host', async () => {
+    const error = await failure(transport().send({ method: 'GET', path: 'http://evil.test/x', headers: {} }));
+    expect(error.code).toBe('INVALID_REQUEST');
+  });
+});
