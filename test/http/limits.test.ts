@@ -110,6 +110,23 @@ describe('URL and header limits', () => {
     expect((await stack.request('GET', '/healthz')).status).toBe(200);
   });
 
+  test('a task id cannot leave its path segment; `..` is refused before any vendor call (the README curls)', async () => {
+    expectProblem(await stack.request('GET', '/v1/backends/secmaster/tasks/..%2F..%2Fadmin'), 404, 'TASK_NOT_FOUND');
+    expect(stack.emulators.secmaster.calls.at(-1)!.path).toMatch(/\/soc\/tasks\/..%2F..%2Fadmin$/);
+    const before = stack.emulators.secmaster.calls.length;
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(new URL(stack.url).port), '127.0.0.1');
+      let data = '';
+      socket.on('data', (c) => (data += c.toString()));
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+      socket.write('GET /v1/backends/secmaster/tasks/.. HTTP/1.1\r\nHost: x\r\nX-API-Key: sandbox-key-123\r\nConnection: close\r\n\r\n');
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect(raw).toContain('"code":"INVALID_REQUEST"');
+    expect(stack.emulators.secmaster.calls.length).toBe(before);
+  });
+
   test('security headers on every answer', async () => {
     const res = await stack.request('GET', '/v1/backends');
     expect(res.headers.get('x-powered-by')).toBeNull();

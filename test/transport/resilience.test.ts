@@ -276,6 +276,21 @@ describe('circuit breaker', () => {
   });
 });
 
+describe('a rude vendor', () => {
+  test('a redirect is never followed: the 3xx is handed back and the other host is not called', async () => {
+    const evil = nock('http://evil.test').get(/.*/).reply(200, 'followed');
+    nock(BASE).get('/tasks/1').reply(302, '', { Location: 'http://evil.test/steal' });
+    expect((await transport().send(GET)).status).toBe(302);
+    expect(evil.isDone()).toBe(false);
+  });
+
+  test('an answer over maxResponseBytes is refused with 502 BACKEND_ERROR', async () => {
+    const http = new HttpTransport({ baseUrl: BASE, timeoutMs: 5000, maxResponseBytes: 1024, auth: createAuth({ type: 'token', token: 't' }) });
+    nock(BASE).get('/tasks/1').reply(200, 'x'.repeat(4096));
+    expect((await failure(http.send(GET))).code).toBe('BACKEND_ERROR');
+  });
+});
+
 describe('a task id can never change the target', () => {
   const opts = { projectId: 'p', workspaceId: 'w' };
   test.each(['..', '.'])('task id %j is refused before anything is sent', async (taskId) => {
