@@ -22,6 +22,9 @@ export function createBackend(name: string, raw: RawBackendConfig, hooks: Backen
     // Adapters check what a schema cannot (a time zone's existence, say) and name the key in the message.
     throw new ConfigError((error as Error).message);
   }
+  if (raw.auth.type === 'iam-password' && raw.vendor !== 'huawei-secmaster') {
+    throw new ConfigError(`backends.${name}.auth.type: iam-password (Huawei IAM) is for huawei-secmaster backends only`);
+  }
   const timeoutMs = raw.timeoutMs ?? 10_000;
   const connectTimeoutMs = Math.min(raw.connectTimeoutMs ?? 3000, timeoutMs);
   const transportOptions = { baseUrl: raw.baseUrl, timeoutMs, connectTimeoutMs, maxResponseBytes: adapter.maxResponseBytes };
