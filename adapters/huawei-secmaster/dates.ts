@@ -2,27 +2,28 @@
 // Why: `2025-08-19T14:53:42.424Z+0800` is 14:53:42.424 local time at +08:00, i.e. 06:53:42.424 UTC;
 // Date.parse either rejects it or reads the Z and ignores the offset, so we parse it ourselves.
 
-const SECMASTER_DATE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?Z([+-])(\d{2}):?(\d{2})$/;
+// Also read: the offset without the literal Z (`...424+0800`, `...424+08:00`), plain `...Z`, and fractions of
+// 1 to 9 digits (truncated to milliseconds), since the same services print dates through more than one formatter.
+const SECMASTER_DATE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z([+-])(\d{2}):?(\d{2})|([+-])(\d{2}):?(\d{2})|Z)$/;
 
 /** SecMaster date to RFC 3339 UTC; plain ISO 8601 is accepted too; anything else gives undefined. */
 export function parseSecMasterDate(value: unknown): string | undefined {
   if (typeof value !== 'string' || value === '') return undefined;
   const m = SECMASTER_DATE.exec(value);
-  if (m) {
-    const [, y, mo, d, h, mi, s, ms = '0', sign, oh, om] = m;
-    const local = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s, +ms.padEnd(3, '0'));
-    // Date.UTC rolls 2025-13-45 over into a later date; a real date reads back the same fields.
-    const check = new Date(local);
-    if (check.getUTCMonth() !== +mo - 1 || check.getUTCDate() !== +d || check.getUTCHours() !== +h || check.getUTCMinutes() !== +mi || +s > 59 || +oh > 14 || +om > 59) {
-      return undefined;
-    }
-    const offset = (sign === '-' ? -1 : 1) * (+oh * 60 + +om) * 60_000;
-    const utc = new Date(local - offset);
-    return Number.isNaN(utc.getTime()) ? undefined : utc.toISOString();
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, fraction = '0', zSign, zHours, zMinutes, bareSign, bareHours, bareMinutes] = m;
+  const sign = zSign ?? bareSign ?? '+';
+  const oh = zHours ?? bareHours ?? '00';
+  const om = zMinutes ?? bareMinutes ?? '00';
+  const local = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s, +fraction.slice(0, 3).padEnd(3, '0'));
+  // Date.UTC rolls 2025-13-45 over into a later date; a real date reads back the same fields.
+  const check = new Date(local);
+  if (check.getUTCFullYear() !== +y || check.getUTCMonth() !== +mo - 1 || check.getUTCDate() !== +d || check.getUTCHours() !== +h || check.getUTCMinutes() !== +mi || +s > 59 || +oh > 14 || +om > 59) {
+    return undefined;
   }
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value)) return undefined;
-  const parsed = new Date(value);
-  return Number.isNaN(parsed.getTime()) ? undefined : parsed.toISOString();
+  const offset = (sign === '-' ? -1 : 1) * (+oh * 60 + +om) * 60_000;
+  const utc = new Date(local - offset);
+  return Number.isNaN(utc.getTime()) ? undefined : utc.toISOString();
 }
 
 /** A time in SecMaster's format at a fixed offset (minutes east of UTC), e.g. +0800 for China Standard Time. */

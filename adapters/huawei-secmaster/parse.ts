@@ -36,8 +36,11 @@ export function toTask(raw: unknown, backend: string): Task {
     name: typeof info.name === 'string' ? info.name : '',
     status: STATUS[vendorStatus] ?? 'unknown',
     vendorStatus,
-    comments: (Array.isArray(info.comments) ? info.comments : []).map((c) => {
-      const comment: Task['comments'][number] = { id: String(c.id), text: String(c.message ?? '') };
+    comments: (Array.isArray(info.comments) ? info.comments : []).map((c, index) => {
+      // A comment without an id gets its 1-based position, so a client can still tell them apart.
+      const rawId: unknown = c.id;
+      const id = (typeof rawId === 'string' && rawId !== '') || typeof rawId === 'number' ? String(rawId) : String(index + 1);
+      const comment: Task['comments'][number] = { id, text: String(c.message ?? '') };
       if (c.user_name) comment.author = c.user_name;
       const createdAt = epochMsToIso(c.time);
       if (createdAt) comment.createdAt = createdAt;
@@ -72,10 +75,27 @@ function envelope(res: VendorResponse): Record<string, unknown> {
     throw vendorError(res, { code: body.code ?? body.error_code, message: body.message ?? body.error_msg });
   }
   const body = expectObject(parseJsonBody(res), 'a JSON envelope', res.status);
-  if (body.success === false || (body.code !== undefined && body.code !== SECMASTER_OK)) {
+  if (!envelopeSucceeded(body)) {
     throw vendorError(res, { code: body.code, message: body.message }, 'BACKEND_REJECTED');
   }
   return body;
+}
+
+/**
+ * `success` decides when present (`true` is a success whatever `code` says: "", null, 0 are seen in the wild);
+ * only without it does `code` decide, where anything but "00000000" (or no code at all) is a refusal.
+ */
+function envelopeSucceeded(body: Record<string, unknown>): boolean {
+  const success = body.success === 'true' ? true : body.success === 'false' ? false : body.success;
+  if (success === true) return true;
+  if (success === false) return false;
+  return body.code === undefined || body.code === null || body.code === SECMASTER_OK;
+}
+
+/** `total` as a number or a numeric string (some gateways stringify longs). */
+function totalOf(value: unknown): number | undefined {
+  const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
 export function parseActionResponse(res: VendorResponse, backend: string): CallOutcome {
@@ -91,11 +111,14 @@ export function parseTaskResponse(res: VendorResponse, backend: string): Task {
 
 export function parseTaskListResponse(res: VendorResponse, backend: string): TaskPage {
   const body = envelope(res);
-  if (!Array.isArray(body.data)) {
+  // An empty page may come without `data` (or with null): that is no tasks, not a broken answer.
+  const data = body.data === undefined || body.data === null ? [] : body.data;
+  if (!Array.isArray(data)) {
     throw new GatewayError('BACKEND_ERROR', 'The vendor answered 200 without a task list', { vendor: { status: 200 } });
   }
-  const page: TaskPage = { items: body.data.map((raw) => toTask(raw, backend)) };
-  if (typeof body.total === 'number') page.total = body.total;
+  const page: TaskPage = { items: data.map((raw) => toTask(raw, backend)) };
+  const total = totalOf(body.total);
+  if (total !== undefined) page.total = total;
   return page;
 }
 

@@ -51,9 +51,20 @@ export function translateAction(cmd: ActionCommand, opts: SecMasterOptions): Ven
       return [{ step: cmd.action, request: put(cmd, opts, { action: 'ADD_ATTACHMENT', attachment_id: cmd.attachmentId }) }];
     case 'delete_attachment':
       return [{ step: cmd.action, request: put(cmd, opts, { action: 'DELETE_ATTACHMENT', attachment_id: cmd.attachmentId }) }];
-    case 'custom':
-      // Passed through as given; a comment travels in SecMaster's own `comment` field.
-      return [{ step: cmd.action, request: put(cmd, opts, { action: cmd.name as string, comment: cmd.comment }) }];
+    case 'custom': {
+      // Passed through as given. The document has `comment` on ADD_COMMENT only, so a comment with any
+      // other action travels as its own ADD_COMMENT call first, exactly as approve does.
+      const name = cmd.name as string;
+      if (name === 'ADD_COMMENT') {
+        return [{ step: cmd.action, request: put(cmd, opts, { action: name, comment: cmd.comment }) }];
+      }
+      const calls: VendorCall[] = [];
+      if (cmd.comment !== undefined) {
+        calls.push({ step: 'add_comment', request: put(cmd, opts, { action: 'ADD_COMMENT', comment: cmd.comment }) });
+      }
+      calls.push({ step: cmd.action, request: put(cmd, opts, { action: name }) });
+      return calls;
+    }
     default:
       throw new Error(`huawei-secmaster cannot translate '${cmd.action}'`);
   }
