@@ -1,4 +1,5 @@
 // IBM HTM date codec: ISO 8601 date-times and durations (`deadline=2008-10-10T12:00:00`, `duration=P14D`).
+// Outgoing date-times need no codec: a client's RFC 3339 value is ISO 8601 already and is sent unchanged.
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/;
 
@@ -11,12 +12,6 @@ export function parseIbmDateTime(value: unknown): string | undefined {
   const zoned = /(Z|[+-]\d{2}:?\d{2})$/.test(value) ? value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2') : `${value}Z`;
   const date = new Date(zoned);
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
-
-/** An RFC 3339 time (any offset) as the ISO 8601 UTC date-time HTM receives; whole seconds drop the fraction. */
-export function toIbmDateTime(rfc3339: string): string {
-  const iso = new Date(rfc3339).toISOString();
-  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Adapter, BackendConfig } from '../../src/core/adapter';
 import type { ActionCommand } from '../../src/core/actions';
 import { withCsrfToken } from './csrf';
 import { VENDOR, isCsrfExpired, parseActionResponse, parseTaskListResponse, parseTaskResponse, toTask } from './parse';
-import { STATUS_WHERE, translateAction, translateGetTask, translateListTasks, type IbmBpmOptions, type IbmOutcome } from './translate';
+import { STATUS_WHERE, translateAction, translateGetTask, translateListTasks, uncarriedOutcome, type IbmBpmOptions, type IbmOutcome } from './translate';
 
 type Options = IbmBpmOptions & { backend: string };
 
@@ -25,7 +25,7 @@ export const ibmBpm: Adapter<Options> = {
   actions: {
     approve: { vendorAction: '?action=complete (outcomes.approve, else no body)' },
     reject: { vendorAction: '?action=complete with outcomes.reject (e.g. &faultName=); only when configured' },
-    complete: { vendorAction: '?action=complete with outcomes.<outcome>' },
+    complete: { vendorAction: '?action=complete with outcomes.<outcome>, else no body' },
     claim: { vendorAction: '?action=claim' },
     release: { vendorAction: '?action=cancel' },
     reassign: { vendorAction: 'PUT /task/{tkiid}/role/owner?action=transfer&toUser= | &toGroup=' },
@@ -61,8 +61,12 @@ export const ibmBpm: Adapter<Options> = {
   }),
   translate: translateAction,
   parse: (res) => parseActionResponse(res),
-  warnings: (cmd: ActionCommand) => {
+  warnings: (cmd: ActionCommand, opts) => {
     const warnings: string[] = [];
+    const uncarried = uncarriedOutcome(cmd, opts);
+    if (uncarried !== undefined) {
+      warnings.push(`IBM BPM tasks have no outcome field: outcome '${uncarried}' was not carried, the task was completed without an output message (configure \`outcomes\` to carry it)`);
+    }
     if (cmd.comment !== undefined) warnings.push('IBM BPM human tasks have no comments: `comment` was not sent');
     if (cmd.data !== undefined && OUTCOME_ACTIONS.includes(cmd.action)) {
       warnings.push("IBM BPM output messages follow the process's own schema (configured per outcome): `data` was not sent");

@@ -23,6 +23,40 @@ const STATES: Record<string, TaskStatus> = {
 /** [INF] TaskInstance.STATE_* numeric values, as HTM query tables report them. */
 const STATE_NUMBERS: Record<number, string> = { 2: 'STATE_READY', 8: 'STATE_CLAIMED', 5: 'STATE_FINISHED', 7: 'STATE_TERMINATED', 6: 'STATE_FAILED', 12: 'STATE_EXPIRED' };
 
+/**
+ * The /tasks/query style spells attributes in UPPER CASE (TKIID, STATE, SUSPENDED, ...; vendor-notes 2c):
+ * each canonical field is read from its lower camel case name first, then from these.
+ */
+const QUERY_NAMES: Record<string, string[]> = {
+  tkiid: ['TKIID'], state: ['STATE'], suspended: ['SUSPENDED'], name: ['NAME'], displayName: ['DISPLAY_NAME'],
+  description: ['DESCRIPTION'], priority: ['PRIORITY'], owner: ['OWNER'], dueTime: ['DUE', 'DUE_TIME'],
+  activationTime: ['ACTIVATED', 'ACTIVATION_TIME'], firstActivationTime: ['FIRST_ACTIVATED', 'FIRST_ACTIVATION_TIME'],
+  lastModificationTime: ['LAST_MODIFIED', 'LAST_MODIFICATION_TIME'],
+};
+
+function normalized(raw: Record<string, unknown>): HtmTask {
+  const task: Record<string, unknown> = { ...raw };
+  for (const [field, names] of Object.entries(QUERY_NAMES)) {
+    if (task[field] !== undefined && task[field] !== null) continue;
+    const name = names.find((n) => raw[n] !== undefined && raw[n] !== null);
+    if (name) task[field] = raw[name];
+  }
+  return task as HtmTask;
+}
+
+/** The state name: numbers (and numeric strings) by TaskInstance.STATE_*, names in any case, `READY` as `STATE_READY`. */
+function stateName(state: unknown, vendorStatus: string): string {
+  if (typeof state === 'number') return STATE_NUMBERS[state] ?? vendorStatus;
+  if (/^\d+$/.test(vendorStatus)) return STATE_NUMBERS[Number(vendorStatus)] ?? vendorStatus;
+  const upper = vendorStatus.trim().toUpperCase();
+  return upper === '' || upper.startsWith('STATE_') ? upper : `STATE_${upper}`;
+}
+
+/** `suspended` as a boolean, or "true"/"false" (and 1/0) as some serializers send it. */
+function flag(value: unknown): boolean {
+  return value === true || value === 1 || (typeof value === 'string' && /^(true|1)$/i.test(value.trim()));
+}
+
 /** What each live state allows, following HTM's state rules (complete and cancel need a claim). */
 function allowedActions(state: string, suspended: boolean, opts: IbmBpmOptions): string[] {
   if (suspended) return ['resume', 'terminate', 'update', 'custom'];
@@ -35,14 +69,15 @@ function allowedActions(state: string, suspended: boolean, opts: IbmBpmOptions):
 }
 
 export function toTask(raw: unknown, backend: string, opts: IbmBpmOptions): Task {
-  const htm = expectObject(raw, 'a task', 200) as HtmTask;
+  const htm = normalized(expectObject(raw, 'a task', 200));
   if (typeof htm.tkiid !== 'string' || htm.tkiid === '') {
     throw new GatewayError('BACKEND_ERROR', 'The vendor sent a task without a tkiid', { vendor: { status: 200 } });
   }
   const vendorStatus = htm.state === undefined || htm.state === null ? '' : String(htm.state);
-  const state = typeof htm.state === 'number' ? (STATE_NUMBERS[htm.state] ?? vendorStatus) : vendorStatus;
-  // Suspension is a flag next to the state: a suspended ready or claimed task is `suspended`.
-  const suspended = htm.suspended === true && (state === 'STATE_READY' || state === 'STATE_CLAIMED');
+  const state = stateName(htm.state, vendorStatus);
+  // Suspension is a flag next to the state: a suspended ready or claimed task is `suspended`. Some servers
+  // report it as a state of its own (STATE_SUSPENDED).
+  const suspended = state === 'STATE_SUSPENDED' || (flag(htm.suspended) && (state === 'STATE_READY' || state === 'STATE_CLAIMED'));
   const task: Task = {
     id: htm.tkiid,
     backend,
@@ -57,7 +92,8 @@ export function toTask(raw: unknown, backend: string, opts: IbmBpmOptions): Task
     raw,
   };
   if (typeof htm.description === 'string' && htm.description !== '') task.description = htm.description;
-  if (typeof htm.priority === 'number' && Number.isFinite(htm.priority)) task.priority = htm.priority;
+  const priority = typeof htm.priority === 'string' && /^-?\d+$/.test(htm.priority.trim()) ? Number(htm.priority) : htm.priority;
+  if (typeof priority === 'number' && Number.isFinite(priority)) task.priority = priority;
   const assignee = htm.owner || htm.assignedTo;
   if (typeof assignee === 'string' && assignee !== '') task.assignee = assignee;
   const createdAt = parseIbmDateTime(htm.firstActivationTime) ?? parseIbmDateTime(htm.activationTime);
@@ -100,21 +136,39 @@ export function parseActionResponse(res: VendorResponse): CallOutcome {
   return { result: 'applied' };
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
 export function parseTaskResponse(res: VendorResponse, backend: string, opts: IbmBpmOptions): Task {
   if (!ok(res)) throw htmError(res);
-  return toTask(parseJsonBody(res), backend, opts);
+  const body = parseJsonBody(res);
+  // The newer /bpm APIs wrap answers as {status, data: {...}}: the task is inside when the top level has no id.
+  const wrapped = isRecord(body) && body.tkiid === undefined && body.TKIID === undefined && isRecord(body.data);
+  return toTask(wrapped ? body.data : body, backend, opts);
+}
+
+/** The task array of a list answer: {items: [...]}, {data: {items: [...]}}, {data: [...]} or a bare array. */
+function listItems(body: unknown): unknown[] | undefined {
+  if (Array.isArray(body)) return body;
+  if (!isRecord(body)) return undefined;
+  if (Array.isArray(body.items)) return body.items;
+  if (Array.isArray(body.data)) return body.data;
+  if (isRecord(body.data) && Array.isArray(body.data.items)) return body.data.items;
+  return undefined;
 }
 
 export function parseTaskListResponse(res: VendorResponse, backend: string, opts: IbmBpmOptions): TaskPage {
   if (!ok(res)) throw htmError(res);
-  const body = expectObject(parseJsonBody(res), 'a task list', res.status);
-  if (!Array.isArray(body.items)) {
+  const items = listItems(parseJsonBody(res));
+  if (!items) {
     throw new GatewayError('BACKEND_ERROR', `The vendor answered ${res.status} without a task list`, { vendor: { status: res.status } });
   }
-  return { items: body.items.map((raw) => toTask(raw, backend, opts)) };
+  return { items: items.map((raw) => toTask(raw, backend, opts)) };
 }
 
-/** 403 CWTBG0651E: the BPMCSRFToken could not be verified; refused before anything ran, so one resend is safe. */
+/**
+ * 403 CWTBG0651E: the BPMCSRFToken could not be verified; refused before anything ran, so one resend is safe.
+ * The message id is looked for anywhere in the body: servers send it wrapped, under other keys, or as text.
+ */
 export function isCsrfExpired(res: VendorResponse): boolean {
-  return res.status === 403 && htmErrorInfo(res.body).code === CSRF_EXPIRED;
+  return res.status === 403 && res.body.includes(CSRF_EXPIRED);
 }

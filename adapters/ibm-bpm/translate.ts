@@ -5,7 +5,7 @@ import type { ActionCommand } from '../../src/core/actions';
 import type { VendorCall, VendorRequest } from '../../src/core/adapter';
 import { GatewayError } from '../../src/core/errors';
 import type { TaskListQuery } from '../../src/core/task';
-import { toIbmDateTime, toIsoDuration } from './dates';
+import { toIsoDuration } from './dates';
 import type { HtmTaskUpdate } from './vendor-types';
 
 /** How one outcome completes a task: a JSON output message, or a fault (`faultName`) with an optional fault message. */
@@ -26,12 +26,26 @@ export const HTM_BASE = '/rest/bpm/htm/v1';
 // Errors are JSON by default; claim answers the task input as XML unless JSON is asked for.
 const ACCEPT = { Accept: 'application/json' };
 
+/**
+ * One path segment: encodeURIComponent, then `:` and `@` restored. Why: both are legal in a segment (RFC 3986
+ * pchar) and TKIIDs look like `_TKI:a01b...`, which IBM's own clients send unescaped. Dot segments are refused
+ * by the transport's path guard.
+ */
+export function pathSegment(value: string): string {
+  return encodeURIComponent(value).replace(/%3A/g, ':').replace(/%40/g, '@');
+}
+
 export function taskPath(tkiid: string): string {
-  return `${HTM_BASE}/task/${encodeURIComponent(tkiid)}`;
+  return `${HTM_BASE}/task/${pathSegment(tkiid)}`;
+}
+
+/** A query string with every value encodeURIComponent-ed: spaces are %20, never `+` (a literal plus to some servers). */
+export function queryString(params: Record<string, string>): string {
+  return Object.entries(params).map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join('&');
 }
 
 function put(path: string, params: Record<string, string>, document?: unknown): VendorRequest {
-  const request: VendorRequest = { method: 'PUT', path: `${path}?${new URLSearchParams(params).toString()}`, headers: { ...ACCEPT } };
+  const request: VendorRequest = { method: 'PUT', path: `${path}?${queryString(params)}`, headers: { ...ACCEPT } };
   if (document !== undefined) {
     request.headers['Content-Type'] = 'application/json';
     request.body = JSON.stringify(document);
@@ -42,20 +56,27 @@ function put(path: string, params: Record<string, string>, document?: unknown): 
 /**
  * The outcome mapping for approve/reject/complete. Why: HTM tasks have no outcome field (their output
  * message follows the customer's XSD), so an outcome exists only where the backend config defines one.
- * `approve` without a mapping is a plain complete; anything else without one is refused, never sent as
- * a plain complete.
+ * `approve` without a mapping is a plain complete. `complete` with an unmapped outcome is a plain complete
+ * too, with a warning that the outcome was not carried (see uncarriedOutcome). `reject` without one is
+ * refused (the supports hook answers 422 first): a plain complete is not a rejection.
  */
 export function outcomeFor(name: string, opts: IbmBpmOptions): IbmOutcome | undefined {
   if (Object.hasOwn(opts.outcomes, name)) return opts.outcomes[name];
   return name === 'approve' ? {} : undefined;
 }
 
+/** The outcome a `complete` command names that this backend cannot carry (no mapping), if any. */
+export function uncarriedOutcome(cmd: ActionCommand, opts: IbmBpmOptions): string | undefined {
+  if (cmd.action !== 'complete' || typeof cmd.outcome !== 'string') return undefined;
+  return outcomeFor(cmd.outcome, opts) ? undefined : cmd.outcome;
+}
+
 function complete(cmd: ActionCommand, outcomeName: string, opts: IbmBpmOptions): VendorRequest {
-  const outcome = outcomeFor(outcomeName, opts);
+  const outcome = outcomeFor(outcomeName, opts) ?? (cmd.action === 'complete' ? {} : undefined);
   if (!outcome) {
     const configured = Object.keys(opts.outcomes);
     throw new GatewayError(
-      cmd.action === 'complete' ? 'INVALID_REQUEST' : 'UNSUPPORTED_ACTION',
+      'UNSUPPORTED_ACTION',
       `Outcome '${outcomeName}' is not configured for this IBM BPM backend (configured: ${configured.length ? configured.join(', ') : 'none'})`,
     );
   }
@@ -69,7 +90,8 @@ function updateBody(cmd: ActionCommand): HtmTaskUpdate {
   // Task Update schema (vendor doc): canonical name -> displayName, dueAt -> dueTime, properties -> customProperties.
   const body: HtmTaskUpdate = {};
   if (cmd.priority !== undefined) body.priority = cmd.priority;
-  if (cmd.dueAt !== undefined) body.dueTime = toIbmDateTime(cmd.dueAt);
+  // RFC 3339 is ISO 8601 already: the client's own value goes out unchanged, offset included.
+  if (cmd.dueAt !== undefined) body.dueTime = cmd.dueAt;
   if (cmd.name !== undefined) body.displayName = cmd.name;
   if (cmd.description !== undefined) body.description = cmd.description;
   if (cmd.properties !== undefined) body.customProperties = { ...cmd.properties };
@@ -95,7 +117,7 @@ export function translateAction(cmd: ActionCommand, opts: IbmBpmOptions): Vendor
     case 'suspend': {
       // No deadline and no duration: suspended until resumed.
       const params: Record<string, string> = { action: 'suspend' };
-      if (cmd.until !== undefined) params.deadline = toIbmDateTime(cmd.until);
+      if (cmd.until !== undefined) params.deadline = cmd.until;
       else if (cmd.durationSeconds !== undefined) params.duration = toIsoDuration(cmd.durationSeconds);
       return one(put(path, params));
     }
@@ -136,9 +158,9 @@ export const STATUS_WHERE: Record<string, string> = {
 
 /** GET /tasks/filter[?whereClause=...]&offset=...&size=... (Task Instance List Resource). */
 export function translateListTasks(query: TaskListQuery): VendorRequest {
-  const params = new URLSearchParams();
-  if (query.status) params.set('whereClause', STATUS_WHERE[query.status]);
-  params.set('offset', String(query.offset));
-  params.set('size', String(query.limit));
-  return { method: 'GET', path: `${HTM_BASE}/tasks/filter?${params.toString()}`, headers: { ...ACCEPT } };
+  const params: Record<string, string> = {};
+  if (query.status) params.whereClause = STATUS_WHERE[query.status];
+  params.offset = String(query.offset);
+  params.size = String(query.limit);
+  return { method: 'GET', path: `${HTM_BASE}/tasks/filter?${queryString(params)}`, headers: { ...ACCEPT } };
 }

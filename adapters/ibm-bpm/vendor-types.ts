@@ -6,7 +6,7 @@ export type HtmState =
   | 'STATE_INACTIVE' | 'STATE_READY' | 'STATE_RUNNING' | 'STATE_FINISHED' | 'STATE_FAILED'
   | 'STATE_TERMINATED' | 'STATE_CLAIMED' | 'STATE_EXPIRED' | 'STATE_FORWARDED';
 
-/** GET /task/{tkiid} and the items of GET /tasks/filter (lower camel case keys; query tables use UPPERCASE). */
+/** GET /task/{tkiid} and the items of GET /tasks/filter (lower camel case keys; query tables use UPPERCASE, read too). */
 export interface HtmTask {
   tkiid: string;
   name?: string;
@@ -15,9 +15,9 @@ export interface HtmTask {
   namespace?: string;
   kind?: string;
   state: HtmState | string | number;
-  /** [INF] Suspension is a flag beside `state`, not a state of its own. */
-  suspended?: boolean;
-  priority?: number;
+  /** [INF] Suspension is a flag beside `state`, not a state of its own; some serializers send "true"/"false". */
+  suspended?: boolean | string;
+  priority?: number | string;
   owner?: string;
   originator?: string;
   /** Federated variant: who the task is assigned to, and whether that is a User or a Group. */

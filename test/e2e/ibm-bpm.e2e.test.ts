@@ -65,8 +65,8 @@ describe('ibm-bpm end to end (gateway core)', () => {
     expect(released.task).toMatchObject({ status: 'open', vendorStatus: 'STATE_READY' });
     expect(released.task?.assignee).toBeUndefined();
     expect(emulator.calls.slice(-2)).toEqual([
-      { method: 'PUT', path: `/rest/bpm/htm/v1/task/${encodeURIComponent(taskIds.ready)}?action=cancel` },
-      { method: 'GET', path: `/rest/bpm/htm/v1/task/${encodeURIComponent(taskIds.ready)}` },
+      { method: 'PUT', path: `/rest/bpm/htm/v1/task/${taskIds.ready}?action=cancel` },
+      { method: 'GET', path: `/rest/bpm/htm/v1/task/${taskIds.ready}` },
     ]);
   });
 
@@ -83,14 +83,17 @@ describe('ibm-bpm end to end (gateway core)', () => {
     expect(emulator.completionOf(taskIds.claimed)).toMatchObject({ faultName: 'RejectedFault', body: '{"reason":"rejected"}' });
   });
 
-  test('complete with a configured outcome; an unconfigured one is refused before any call', async () => {
-    const before = emulator.calls.length;
-    const error = await caught(perform(taskIds.claimed, { action: 'complete', outcome: 'escalate' }));
-    expect(error.code).toBe('INVALID_REQUEST');
-    expect(emulator.calls.length).toBe(before);
+  test('complete with a configured outcome; an unconfigured one is a bodiless complete with a warning', async () => {
     const res = await perform(taskIds.claimed, { action: 'complete', outcome: 'needs_rework' });
-    expect(res.task?.status).toBe('completed');
+    expect(res).toMatchObject({ result: 'applied', warnings: [], task: { status: 'completed' } });
     expect(emulator.completionOf(taskIds.claimed)?.body).toBe('{"decision":"REWORK"}');
+    await perform(taskIds.ready, { action: 'claim' });
+    emulator.calls.length = 0;
+    const plain = await perform(taskIds.ready, { action: 'complete', outcome: 'escalate' });
+    expect(plain).toMatchObject({ result: 'applied', task: { status: 'completed' } });
+    expect(plain.warnings).toEqual([expect.stringContaining("outcome 'escalate' was not carried")]);
+    expect(emulator.calls[0]).toEqual({ method: 'PUT', path: `/rest/bpm/htm/v1/task/${taskIds.ready}?action=complete` });
+    expect(emulator.completionOf(taskIds.ready)?.body).toBe('');
   });
 
   test('suspend (indefinite, until, duration) and resume', async () => {
@@ -101,7 +104,7 @@ describe('ibm-bpm end to end (gateway core)', () => {
     expect((await perform(taskIds.ready, { action: 'resume' })).task?.status).toBe('open');
     expect((await perform(taskIds.claimed, { action: 'suspend', durationSeconds: 90 })).task).toMatchObject({ status: 'suspended', vendorStatus: 'STATE_CLAIMED' });
     expect(emulator.calls.filter((c) => c.method === 'PUT').map((c) => c.path.split('?')[1])).toEqual([
-      'action=suspend', 'action=resume', `action=suspend&deadline=${encodeURIComponent(until.replace('.000Z', 'Z'))}`, 'action=resume', 'action=suspend&duration=PT1M30S',
+      'action=suspend', 'action=resume', `action=suspend&deadline=${encodeURIComponent(until)}`, 'action=resume', 'action=suspend&duration=PT1M30S',
     ]);
   });
 
@@ -176,12 +179,12 @@ describe('ibm-bpm end to end: configuration variants', () => {
     emulator.calls.length = 0;
     const res = await perform(taskIds.ready, { action: 'claim' });
     expect(res).toMatchObject({ result: 'applied', warnings: [], task: { status: 'claimed' } });
-    const claim = `/rest/bpm/htm/v1/task/${encodeURIComponent(taskIds.ready)}?action=claim`;
+    const claim = `/rest/bpm/htm/v1/task/${taskIds.ready}?action=claim`;
     expect(emulator.calls).toEqual([
       { method: 'PUT', path: claim },
       { method: 'POST', path: '/bpm/system/login' },
       { method: 'PUT', path: claim },
-      { method: 'GET', path: `/rest/bpm/htm/v1/task/${encodeURIComponent(taskIds.ready)}` },
+      { method: 'GET', path: `/rest/bpm/htm/v1/task/${taskIds.ready}` },
     ]);
   });
 
@@ -211,7 +214,7 @@ describe('ibm-bpm through the HTTP facade', () => {
   });
 
   test('claim over HTTP: 200 with the re-read task; reject without a mapping: 422 without reject in supportedActions', async () => {
-    const path = `/v1/backends/ibm/tasks/${encodeURIComponent(taskIds.ready)}/actions`;
+    const path = `/v1/backends/ibm/tasks/${taskIds.ready}/actions`;
     const claimed = await stack.request('POST', path, { body: { action: 'claim' } });
     expect(claimed.status).toBe(200);
     expect(claimed.body).toMatchObject({ backend: 'ibm', taskId: taskIds.ready, action: 'claim', result: 'applied', task: { status: 'claimed', assignee: username } });

@@ -2,8 +2,9 @@
 // the reject capability hook, config validation, error sanitizing and the BPMCSRFToken flow.
 import { ibmBpm } from '../../../adapters/ibm-bpm';
 import { withCsrfToken, loginRequest } from '../../../adapters/ibm-bpm/csrf';
-import { parseIbmDateTime, parseIsoDuration, toIbmDateTime, toIsoDuration } from '../../../adapters/ibm-bpm/dates';
+import { parseIbmDateTime, parseIsoDuration, toIsoDuration } from '../../../adapters/ibm-bpm/dates';
 import { htmError, isCsrfExpired } from '../../../adapters/ibm-bpm/parse';
+import { pathSegment, queryString } from '../../../adapters/ibm-bpm/translate';
 import type { ActionCommand } from '../../../src/core/actions';
 import type { VendorRequest, VendorResponse } from '../../../src/core/adapter';
 import { GatewayError } from '../../../src/core/errors';
@@ -12,7 +13,8 @@ import { ConfigError, parseConfig } from '../../../src/config/load';
 import type { OutboundAuth } from '../../../src/transport/auth';
 
 const TKIID = '_TKI:a01b0170.3c1d2e4f.5a6b7c8d.90000001';
-const PATH = '/rest/bpm/htm/v1/task/_TKI%3Aa01b0170.3c1d2e4f.5a6b7c8d.90000001';
+// `:` is legal in a path segment (RFC 3986 pchar): the TKIID goes out as IBM's own clients send it.
+const PATH = '/rest/bpm/htm/v1/task/_TKI:a01b0170.3c1d2e4f.5a6b7c8d.90000001';
 
 function options(extra: Record<string, unknown> = {}) {
   const raw = { vendor: 'ibm-bpm', baseUrl: 'https://bpm.example.com:9443', auth: { type: 'basic', username: 'u', password: 'p' }, ...extra };
@@ -44,9 +46,12 @@ describe('dates', () => {
     for (const bad of ['P', 'PT', '14D', 'P1Y', 'PT-1S', '']) expect(parseIsoDuration(bad)).toBeUndefined();
   });
 
-  test('RFC 3339 with an offset goes out as UTC, fractions only when present', () => {
-    expect(toIbmDateTime('2025-10-01T08:00:00+02:00')).toBe('2025-10-01T06:00:00Z');
-    expect(toIbmDateTime('2025-10-01T08:00:00.250-01:30')).toBe('2025-10-01T09:30:00.250Z');
+  test("the client's RFC 3339 value goes out unchanged (it is ISO 8601 already), offset and fraction included", () => {
+    const opts = options();
+    const [suspend] = ibmBpm.translate(cmd({ action: 'suspend', until: '2025-10-01T08:00:00+02:00' }), opts);
+    expect(suspend.request.path).toBe(`${PATH}?action=suspend&deadline=2025-10-01T08%3A00%3A00%2B02%3A00`);
+    const [update] = ibmBpm.translate(cmd({ action: 'update', dueAt: '2025-10-01T08:00:00.250-01:30' }), opts);
+    expect(JSON.parse(update.request.body as string)).toEqual({ dueTime: '2025-10-01T08:00:00.250-01:30' });
   });
 
   test('HTM date-times come in exactly, offsets included; no zone is UTC; garbage is undefined', () => {
@@ -82,12 +87,24 @@ describe('outcome mappings', () => {
     expect(call.request.body).toBeUndefined();
   });
 
-  test('complete with an outcome the backend does not define is a 400 naming the configured ones, never a plain complete', () => {
+  test('complete with an outcome the backend does not define is a bodiless complete, with a warning naming it', () => {
     const opts = options({ outcomes: { reject: { faultName: 'Rejected' } } });
-    const error = caught(() => ibmBpm.translate(cmd({ action: 'complete', outcome: 'escalated' }), opts));
-    expect(error.code).toBe('INVALID_REQUEST');
-    expect(error.message).toContain("'escalated'");
-    expect(error.message).toContain('reject');
+    const c = cmd({ action: 'complete', outcome: 'escalated' });
+    const calls = ibmBpm.translate(c, opts);
+    expect(calls).toHaveLength(1);
+    expect(calls[0].request).toEqual({ method: 'PUT', path: `${PATH}?action=complete`, headers: { Accept: 'application/json' } });
+    expect(ibmBpm.warnings(c, opts)).toEqual([
+      "IBM BPM tasks have no outcome field: outcome 'escalated' was not carried, the task was completed without an output message (configure `outcomes` to carry it)",
+    ]);
+  });
+
+  test('a configured outcome, and approve, carry no such warning', () => {
+    const opts = options({ outcomes: { escalated: { document: { level: 'high' } } } });
+    for (const c of [cmd({ action: 'complete', outcome: 'escalated' }), cmd({ action: 'complete', outcome: 'approve' }), cmd({ action: 'approve' })]) {
+      expect(ibmBpm.warnings(c, opts)).toEqual([]);
+    }
+    const [call] = ibmBpm.translate(cmd({ action: 'complete', outcome: 'escalated' }), opts);
+    expect(JSON.parse(call.request.body as string)).toEqual({ level: 'high' });
   });
 
   test('translate refuses reject without a mapping even if called directly', () => {
@@ -177,6 +194,10 @@ describe('errors', () => {
   test('only a 403 CWTBG0651E counts as an expired CSRF token', () => {
     expect(isCsrfExpired(res(403, { errorNumber: 'CWTBG0651E', errorMessage: 'x' }))).toBe(true);
     expect(isCsrfExpired(res(403, { error_number: 'CWTBG0651E' }))).toBe(true);
+    // Wrapped, under another key, or plain text: the message id anywhere in a 403 body.
+    expect(isCsrfExpired(res(403, { status: 403, data: { errorNumber: 'CWTBG0651E' } }))).toBe(true);
+    expect(isCsrfExpired(res(403, { errorMessage: 'CWTBG0651E: The BPMCSRFToken could not be verified.' }))).toBe(true);
+    expect(isCsrfExpired(res(403, 'Error 403: CWTBG0651E: token expired'))).toBe(true);
     expect(isCsrfExpired(res(403, { errorNumber: 'CWTKA0001E' }))).toBe(false);
     expect(isCsrfExpired(res(401, { errorNumber: 'CWTBG0651E' }))).toBe(false);
     expect(isCsrfExpired(res(403, 'garbage'))).toBe(false);
@@ -256,5 +277,50 @@ describe('BPMCSRFToken (wrapAuth)', () => {
     await expect(auth.headers()).rejects.toMatchObject({ code: 'BACKEND_ERROR', context: { vendor: { status: 404 } } });
     await expect(auth.headers()).rejects.toMatchObject({ code: 'BACKEND_ERROR', message: expect.stringContaining('csrf_token') });
     expect((await auth.headers()).BPMCSRFToken).toBe('token-4');
+  });
+});
+
+describe('encoding', () => {
+  test('a TKIID keeps `:` and `@` (RFC 3986 pchar); everything else that is not unreserved is escaped', () => {
+    expect(pathSegment('_TKI:a01b.0170@x')).toBe('_TKI:a01b.0170@x');
+    expect(pathSegment('a/b?c#d e%f')).toBe('a%2Fb%3Fc%23d%20e%25f');
+    const [call] = ibmBpm.translate(cmd({ action: 'claim' }), options());
+    expect(call.request.path).toBe('/rest/bpm/htm/v1/task/_TKI:a01b0170.3c1d2e4f.5a6b7c8d.90000001?action=claim');
+  });
+
+  test('query values are encodeURIComponent-ed: a space is %20, never +', () => {
+    expect(queryString({ action: 'transfer', toUser: 'John Doe+1' })).toBe('action=transfer&toUser=John%20Doe%2B1');
+    const [call] = ibmBpm.translate(cmd({ action: 'reassign', to: { id: 'John Doe' } }), options());
+    expect(call.request.path).toBe(`${PATH}/role/owner?action=transfer&toUser=John%20Doe`);
+    expect(ibmBpm.listTasksRequest({ limit: 5, offset: 0, status: 'open', filters: {} }, options()).path).toBe(
+      '/rest/bpm/htm/v1/tasks/filter?whereClause=TASK.STATE%3DTASK.STATE.STATE_READY%20AND%20TASK.SUSPENDED%3DFALSE&offset=0&size=5',
+    );
+  });
+});
+
+describe('task shapes', () => {
+  const ok = (body: unknown): VendorResponse => ({ status: 200, headers: {}, body: JSON.stringify(body) });
+  const opts = options();
+
+  test('the /tasks/query style: upper-case TKIID, STATE (a number), NAME, PRIORITY, OWNER, DUE', () => {
+    const task = ibmBpm.toTask({ TKIID: TKIID, STATE: 8, NAME: 'Approve order', PRIORITY: 3, OWNER: 'maria', DUE: '2025-09-05T17:00:00Z' }, opts);
+    expect(task).toMatchObject({ id: TKIID, status: 'claimed', vendorStatus: '8', name: 'Approve order', priority: 3, assignee: 'maria', dueAt: '2025-09-05T17:00:00.000Z' });
+    expect(ibmBpm.toTask({ TKIID: TKIID, STATE: 'STATE_READY', SUSPENDED: 'true' }, opts).status).toBe('suspended');
+  });
+
+  test('STATE_SUSPENDED is suspended; suspended "true"/"false" strings are read as flags', () => {
+    expect(ibmBpm.toTask({ tkiid: TKIID, state: 'STATE_SUSPENDED' }, opts)).toMatchObject({ status: 'suspended', vendorStatus: 'STATE_SUSPENDED', allowedActions: ['resume', 'terminate', 'update', 'custom'] });
+    expect(ibmBpm.toTask({ tkiid: TKIID, state: 'STATE_CLAIMED', suspended: 'true' }, opts).status).toBe('suspended');
+    expect(ibmBpm.toTask({ tkiid: TKIID, state: 'STATE_CLAIMED', suspended: 'false' }, opts).status).toBe('claimed');
+    expect(ibmBpm.toTask({ tkiid: TKIID, state: 'STATE_BOGUS' }, opts)).toMatchObject({ status: 'unknown', vendorStatus: 'STATE_BOGUS' });
+  });
+
+  test('a list as {items}, {data: {items}}, {data: [...]} or a bare array; a get wrapped in {data}', () => {
+    const item = { tkiid: TKIID, state: 'STATE_READY' };
+    for (const body of [{ items: [item] }, { data: { items: [item] } }, { data: [item] }, [item], [{ TKIID: TKIID, STATE: 2 }]]) {
+      expect(ibmBpm.parseTaskList(ok(body), opts).items.map((t) => [t.id, t.status])).toEqual([[TKIID, 'open']]);
+    }
+    expect(caught(() => ibmBpm.parseTaskList(ok({ tasks: [item] }), opts))).toMatchObject({ code: 'BACKEND_ERROR' });
+    expect(ibmBpm.parseTask(ok({ status: '200', data: item }), TKIID, opts)).toMatchObject({ id: TKIID, status: 'open' });
   });
 });
