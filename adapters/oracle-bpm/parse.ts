@@ -8,6 +8,7 @@ import type { Task, TaskComment, TaskPage, TaskStatus } from '../../src/core/tas
 import { expectObject, parseJsonBody, tryParseJson, vendorError } from '../../src/core/vendor-errors';
 import { parseOracleDate } from './dates';
 import { ACTION_IDS, type OracleOptions } from './translate';
+import { ORACLE_SYSTEM_ACTIONS } from './vendor-types';
 
 export const VENDOR = 'oracle-bpm';
 
@@ -63,23 +64,60 @@ export function isClassicTask(value: Json): boolean {
   return value.number !== undefined || typeof value.state === 'string';
 }
 
+/** What a task's `actionList` says: canonical action names, and the vendor's own ids so nothing is lost. */
+export interface ActionListInfo {
+  /** Canonical names only (contract section 5), deduplicated, in the vendor's order. */
+  allowedActions: string[];
+  /** Ids of the Custom entries: the task's outcomes (e.g. APPROVE, ACCEPT, DEFER, REJECT). */
+  outcomes: string[];
+  /** Every action id, System and Custom. */
+  vendorActions: string[];
+}
+
+const SYSTEM_IDS = new Set<string>(ORACLE_SYSTEM_ACTIONS);
+
 /**
- * The task's `actionList` as canonical action names: an entry Oracle names like a canonical action becomes it
- * (APPROVE -> approve, ACQUIRE -> claim, ...); any other Custom entry is a task outcome, listed as
- * `complete:<ID>`; any other System entry (PURGE, DELETE, ADHOC_ROUTE, SAVE...) as `custom:<ID>`. Both
- * spell the canonical request that performs it. No actionList at all: undefined (not known), never [].
+ * An entry is an outcome when Oracle types it Custom. Untyped entries (some renderings leave actionType out) are
+ * outcomes when they are APPROVE/REJECT or no System id the vendor doc lists.
  */
-export function toAllowedActions(actionList: unknown): string[] | undefined {
+function isOutcome(id: string, actionType: unknown): boolean {
+  if (typeof actionType === 'string' && actionType !== '') return actionType.toLowerCase() === 'custom';
+  return id === 'APPROVE' || id === 'REJECT' || !SYSTEM_IDS.has(id);
+}
+
+/**
+ * The task's `actionList`: an entry Oracle names like a canonical action becomes it (APPROVE -> approve,
+ * ACQUIRE -> claim, ...); any other outcome (ACCEPT, DEFER...) is `complete` (complete{outcome: <ID>});
+ * any other System entry (PURGE, DELETE, ADHOC_ROUTE, SAVE...) is `custom` (custom{name: <ID>}).
+ * The ids themselves are kept in `outcomes` and `vendorActions`. No actionList at all: undefined (not known).
+ */
+export function readActionList(actionList: unknown): ActionListInfo | undefined {
   if (actionList === undefined || actionList === null) return undefined;
-  const out: string[] = [];
+  const info: ActionListInfo = { allowedActions: [], outcomes: [], vendorActions: [] };
+  const add = (list: string[], value: string) => {
+    if (!list.includes(value)) list.push(value);
+  };
   for (const entry of itemsOf(actionList)) {
-    if (!isObject(entry)) continue;
-    const id = text(entry.actionId) ?? text(entry.id);
+    // Entries are {actionId, actionType, title}; a bare id string is read too.
+    const id = typeof entry === 'string' ? text(entry) : isObject(entry) ? (text(entry.actionId) ?? text(entry.id)) : undefined;
     if (!id) continue;
-    const name = CANONICAL_OF[id] ?? (String(entry.actionType).toLowerCase() === 'custom' ? `complete:${id}` : `custom:${id}`);
-    if (!out.includes(name)) out.push(name);
+    const outcome = isOutcome(id, isObject(entry) ? entry.actionType : undefined);
+    add(info.allowedActions, CANONICAL_OF[id] ?? (outcome ? 'complete' : 'custom'));
+    if (outcome) add(info.outcomes, id);
+    add(info.vendorActions, id);
   }
-  return out;
+  return info;
+}
+
+/** The canonical names of readActionList, for callers that need only those. */
+export function toAllowedActions(actionList: unknown): string[] | undefined {
+  return readActionList(actionList)?.allowedActions;
+}
+
+/** Oracle's priority: a number, or a numeric string as some renderings send it. */
+function priorityOf(value: unknown): number | undefined {
+  const n = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
 }
 
 function toComments(value: unknown, zone: string): TaskComment[] {
@@ -106,7 +144,8 @@ function fillFromClassic(task: Task, src: Json, zone: string): void {
   if (!task.name) task.name = text(src.title) ?? '';
   const description = text(src.description);
   if (description) task.description = description;
-  if (typeof src.priority === 'number' && Number.isFinite(src.priority)) task.priority = src.priority;
+  const priority = priorityOf(src.priority);
+  if (priority !== undefined) task.priority = priority;
   const assignees = itemsOf(src.assignees).filter(isObject).map((a) => text(a.id)).filter((id): id is string => !!id);
   const assignee = text(src.acquiredBy) ?? assignees[0];
   if (assignee) task.assignee = assignee;
@@ -125,8 +164,12 @@ function fillFromClassic(task: Task, src: Json, zone: string): void {
     const value = text(src[field]);
     if (value) task.properties[field] = value;
   }
-  const allowed = toAllowedActions(src.actionList);
-  if (allowed) task.allowedActions = allowed;
+  const actions = readActionList(src.actionList);
+  if (actions) {
+    task.allowedActions = actions.allowedActions;
+    if (actions.outcomes.length > 0) task.properties.outcomes = actions.outcomes.join(',');
+    if (actions.vendorActions.length > 0) task.properties.vendorActions = actions.vendorActions.join(',');
+  }
 }
 
 /** `raw` keeps the vendor's own object; the facade serves it only with ?include=raw. */
@@ -157,7 +200,8 @@ function fromClassic(raw: Json, opts: OracleOptions): Task {
  */
 function fromA2A(raw: Json, opts: OracleOptions): Task {
   const meta = isObject(raw.metadata) ? raw.metadata : {};
-  const id = text(raw.id) ?? text(meta.number);
+  // The number is what the path takes (PUT /tasks/{number}): it wins over `id` when both are there.
+  const id = text(meta.number) ?? text(raw.id);
   if (!id) throw malformed('a task without an id');
   const statusObj = isObject(raw.status) ? raw.status : {};
   const vendorStatus = text(statusObj.state) ?? '';

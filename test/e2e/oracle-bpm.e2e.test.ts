@@ -45,12 +45,15 @@ describe.each<OracleShape>(['a2a', 'classic'])('oracle-bpm end to end, %s shape'
       attachments: [{ id: 'receipts.pdf' }],
       properties: { taskId: '3f2a1c9e-7d41-4b6e-9c0a-000000200041', processName: 'ExpenseApproval', identificationKey: 'EXP-2024-1187' },
     });
-    expect(task.allowedActions).toEqual([
-      'approve', 'reject', 'claim', 'reassign', 'delegate', 'escalate', 'request_info', 'suspend', 'withdraw',
-      'custom:ADHOC_ROUTE', 'custom:SAVE', 'custom:DELETE', 'custom:PURGE',
-    ]);
+    expect(task.allowedActions).toEqual(['approve', 'reject', 'claim', 'reassign', 'delegate', 'escalate', 'request_info', 'suspend', 'withdraw', 'custom']);
+    expect(task.properties).toMatchObject({
+      outcomes: 'APPROVE,REJECT',
+      vendorActions: 'APPROVE,REJECT,ACQUIRE,REASSIGN,DELEGATE,ESCALATE,INFO_REQUEST,SUSPEND,WITHDRAW,ADHOC_ROUTE,SAVE,DELETE,PURGE',
+    });
     const custom = await gateway.getTask('oracle', IDS.customOutcomes);
-    expect(custom.allowedActions).toEqual(expect.arrayContaining(['complete:ACCEPT', 'complete:DEFER', 'reject', 'skip']));
+    expect(custom.allowedActions).toEqual(expect.arrayContaining(['complete', 'reject', 'skip']));
+    expect(custom.allowedActions!.filter((a) => a === 'complete')).toHaveLength(1);
+    expect(custom.properties.outcomes!.split(',')).toEqual(expect.arrayContaining(['ACCEPT', 'DEFER', 'REJECT']));
   });
 
   test('every seeded state maps to its canonical status', async () => {
@@ -73,7 +76,7 @@ describe.each<OracleShape>(['a2a', 'classic'])('oracle-bpm end to end, %s shape'
   test('approve with a comment completes the task and stores the comment', async () => {
     const res = await perform({ taskId: IDS.open, action: 'approve', comment: 'Within policy' });
     expect(res).toMatchObject({ result: 'applied', warnings: [], vendor: { status: 200 } });
-    expect(res.task).toMatchObject({ status: 'completed', properties: { outcome: 'APPROVE' }, allowedActions: ['custom:PURGE'] });
+    expect(res.task).toMatchObject({ status: 'completed', properties: { outcome: 'APPROVE', vendorActions: 'PURGE' }, allowedActions: ['custom'] });
     expect(res.task!.comments.at(-1)).toMatchObject({ text: 'Within policy', author: D.username });
   });
 
@@ -100,14 +103,14 @@ describe.each<OracleShape>(['a2a', 'classic'])('oracle-bpm end to end, %s shape'
 
   test('request_info then submit_info', async () => {
     const asked = await perform({ taskId: IDS.open, action: 'request_info', to: { id: 'achrist' }, comment: 'Which cost center?' });
-    expect(asked.task).toMatchObject({ status: 'info_requested', assignee: 'achrist', allowedActions: ['submit_info', 'withdraw', 'custom:DELETE', 'custom:PURGE'] });
+    expect(asked.task).toMatchObject({ status: 'info_requested', assignee: 'achrist', allowedActions: ['submit_info', 'withdraw', 'custom'] });
     const answered = await perform({ taskId: IDS.open, action: 'submit_info', comment: '4711' });
     expect(answered.task).toMatchObject({ status: 'open', assignee: 'jcooper' });
   });
 
   test('suspend (a duration is warned, not sent) and resume keep the claim', async () => {
     const suspended = await perform({ taskId: IDS.claimed, action: 'suspend', durationSeconds: 3600 });
-    expect(suspended.task).toMatchObject({ status: 'suspended', allowedActions: ['resume', 'withdraw', 'custom:DELETE', 'custom:PURGE'] });
+    expect(suspended.task).toMatchObject({ status: 'suspended', allowedActions: ['resume', 'withdraw', 'custom'], properties: { vendorActions: 'RESUME,WITHDRAW,DELETE,PURGE' } });
     expect(suspended.warnings).toEqual([expect.stringContaining('`durationSeconds` was not sent')]);
     expect(puts()).toHaveLength(1);
     expect((await perform({ taskId: IDS.claimed, action: 'resume' })).task).toMatchObject({ status: 'claimed', assignee: 'jcooper' });

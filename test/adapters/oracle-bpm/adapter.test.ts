@@ -1,7 +1,7 @@
 // Oracle adapter specifics beyond the shared contract suite: backend options, identities rules, error bodies.
 import { oracleBpm } from '../../../adapters/oracle-bpm';
-import { toAllowedActions } from '../../../adapters/oracle-bpm/parse';
-import type { ActionCommand } from '../../../src/core/actions';
+import { readActionList, toAllowedActions } from '../../../adapters/oracle-bpm/parse';
+import { ACTION_NAMES, type ActionCommand } from '../../../src/core/actions';
 import type { VendorResponse } from '../../../src/core/adapter';
 import { GatewayError } from '../../../src/core/errors';
 import { createBackend } from '../../../src/config/backends';
@@ -111,12 +111,37 @@ describe('errors', () => {
   });
 });
 
-test('allowedActions: canonical names, complete:<ID> for Custom outcomes, custom:<ID> for other system actions', () => {
-  expect(toAllowedActions([
+test('allowedActions: canonical names only, deduplicated; Custom outcomes are complete, other System actions custom', () => {
+  const list = [
     { actionId: 'APPROVE', actionType: 'Custom' }, { actionId: 'ACCEPT', actionType: 'Custom' }, { actionId: 'ACQUIRE', actionType: 'System' },
     { actionId: 'SKIP_CURRENT_ASSIGNMENT', actionType: 'System' }, { actionId: 'PUSHBACK' }, { actionId: 'INFO_REQUEST' },
     { actionId: 'DELETE', actionType: 'System' }, { actionId: 'APPROVE', actionType: 'System' }, { title: 'no id' },
-  ])).toEqual(['approve', 'complete:ACCEPT', 'claim', 'skip', 'push_back', 'request_info', 'custom:DELETE']);
+    { actionId: 'DEFER', actionType: 'Custom' }, { actionId: 'PURGE', actionType: 'System' }, { actionId: 'ESCALATE_TO_CFO' },
+  ];
+  expect(toAllowedActions(list)).toEqual(['approve', 'complete', 'claim', 'skip', 'push_back', 'request_info', 'custom']);
+  // Nothing is lost: the vendor's ids are kept; an untyped id the vendor doc does not list is an outcome.
+  expect(readActionList(list)).toEqual({
+    allowedActions: ['approve', 'complete', 'claim', 'skip', 'push_back', 'request_info', 'custom'],
+    outcomes: ['APPROVE', 'ACCEPT', 'DEFER', 'ESCALATE_TO_CFO'],
+    vendorActions: ['APPROVE', 'ACCEPT', 'ACQUIRE', 'SKIP_CURRENT_ASSIGNMENT', 'PUSHBACK', 'INFO_REQUEST', 'DELETE', 'DEFER', 'PURGE', 'ESCALATE_TO_CFO'],
+  });
+  expect(toAllowedActions(['APPROVE', 'SAVE'])).toEqual(['approve', 'custom']);
   expect(toAllowedActions({ items: [] })).toEqual([]);
   expect(toAllowedActions(undefined)).toBeUndefined();
+});
+
+test('every allowed action is a canonical action name', () => {
+  const task = oracleBpm.toTask({ number: 1, state: 'ASSIGNED', actionList: [
+    { actionId: 'ACCEPT', actionType: 'Custom' }, { actionId: 'ADHOC_ROUTE', actionType: 'System' }, { actionId: 'ERROR', actionType: 'System' }, { actionId: 'WITHDRAW', actionType: 'System' },
+  ] }, opts);
+  expect(task.allowedActions).toEqual(['complete', 'custom', 'withdraw']);
+  expect(task.allowedActions!.every((a) => (ACTION_NAMES as readonly string[]).includes(a))).toBe(true);
+  expect(task.properties).toMatchObject({ outcomes: 'ACCEPT', vendorActions: 'ACCEPT,ADHOC_ROUTE,ERROR,WITHDRAW' });
+});
+
+test('A2A: metadata.number (the path id) wins over id; a numeric-string priority is a number', () => {
+  const task = oracleBpm.toTask({ kind: 'task', id: 'a2a-guid', status: { state: 'submitted' }, metadata: { number: 200041, priority: '4' } }, opts);
+  expect(task).toMatchObject({ id: '200041', priority: 4, status: 'open' });
+  expect(oracleBpm.toTask({ kind: 'task', id: '200042', status: { state: 'working' } }, opts).id).toBe('200042');
+  expect(oracleBpm.toTask({ number: '7', state: 'ASSIGNED', priority: 'high' }, opts).priority).toBeUndefined();
 });
