@@ -1,10 +1,11 @@
 // The K2 SyncREST Task service adapter: capability manifest, config keys and wiring of translate/parse.
 // Vendor doc: shared/vendor-docs/k2-update-task.txt; vendor-notes.md section 4.
 //
-// allowedActions on a K2 task: a batchable process action whose name equals actionNames.approve or
-// actionNames.reject (case-insensitively) is `approve` / `reject`, any other is `complete:<Name>`
-// (send it as { action: "complete", outcome: "<Name>" }); system actions are `reassign`, `delegate`,
-// `suspend` and, for a sleeping item, `resume`.
+// allowedActions on a K2 task holds canonical names only: a batchable process action whose name equals
+// actionNames.approve or actionNames.reject (case-insensitively) is `approve` / `reject`, any other is
+// `complete` (send it as { action: "complete", outcome: "<Name>" }; the names are in properties.outcomes,
+// comma-separated); system actions are `reassign`, `delegate`, `suspend` and, for a sleeping item, `resume`.
+// Get one task reads Task/Items without a filter and picks the item by SerialNumber (see translateGetTask).
 import type { Adapter, BackendConfig } from '../../src/core/adapter';
 import type { ActionCommand } from '../../src/core/actions';
 import { VENDOR, parseActionResponse, parseTaskListResponse, parseTaskResponse, toTask } from './parse';

@@ -12,12 +12,13 @@ import { UnsafeXmlError, elementOf, listOf, parseXml, textOf } from './xml';
 
 export const VENDOR = 'k2';
 
+/** Worklist statuses, by lower-case name: servers and stand-ins differ in case (`Available`, `AVAILABLE`). */
 const STATUS: Record<string, TaskStatus> = {
-  Available: 'open',
-  Open: 'claimed',
-  Allocated: 'claimed',
-  Sleep: 'suspended',
-  Completed: 'completed',
+  available: 'open',
+  open: 'claimed',
+  allocated: 'claimed',
+  sleep: 'suspended',
+  completed: 'completed',
 };
 
 /** Elements that repeat in K2 answers: always read as lists. */
@@ -33,6 +34,12 @@ const PROPERTY_ELEMENTS = {
   formUrl: 'Data',
 } as const;
 
+function refused(res: VendorResponse, error: UnsafeXmlError): GatewayError {
+  return new GatewayError('BACKEND_ERROR', `K2 answered ${res.status} with a body the gateway refuses: ${error.message}`, {
+    vendor: { status: res.status },
+  });
+}
+
 /** Parses a K2 answer that must be XML; anything hostile, oversized or malformed is a 502, never a crash. */
 function readXml(res: VendorResponse): Record<string, unknown> {
   try {
@@ -40,9 +47,7 @@ function readXml(res: VendorResponse): Record<string, unknown> {
     return parseXml(res.body, { arrays: REPEATED, trim: false });
   } catch (error) {
     if (!(error instanceof UnsafeXmlError)) throw error;
-    throw new GatewayError('BACKEND_ERROR', `K2 answered ${res.status} with a body the gateway refuses: ${error.message}`, {
-      vendor: { status: res.status },
-    });
+    throw refused(res, error);
   }
 }
 
@@ -65,14 +70,25 @@ function failureInfo(body: string): { code?: string; message?: string } {
 
 /**
  * UpdateTask is asynchronous: success is 200 with an empty body, which only says K2 took the request
- * (`accepted`). A 200 with a body is read as XML: a `<Failure>` is a refusal, anything else (a Success
- * document) is still `accepted`. 202 means K2 ignored the request (it does so for non-XML bodies):
- * nothing was applied, so it is an error, never a success.
+ * (`accepted`); the doc says a success "may not return anything depending on the tooling". So a 200/204 with
+ * a body that is not XML at all (`OK`, `true`, `{"status":"ok"}`) is still `accepted`, with a warning. Only a
+ * well-formed `<Failure>` document is a refusal; any other XML (a Success document) is `accepted`. XML the
+ * gateway refuses to read (DOCTYPE/ENTITY declarations, too deep, too large) stays a 502: it is hostile, not
+ * an acknowledgement. 202 means K2 ignored the request (it does so for non-XML bodies): nothing was applied,
+ * so it is an error, never a success.
  */
 export function parseActionResponse(res: VendorResponse): CallOutcome {
   if (res.status === 200 || res.status === 204) {
     if (res.body.trim() === '') return { result: 'accepted' };
-    const failure = elementOf(readXml(res).Failure);
+    let doc: Record<string, unknown>;
+    try {
+      doc = parseXml(res.body, { arrays: REPEATED, trim: false });
+    } catch (error) {
+      if (!(error instanceof UnsafeXmlError)) throw error;
+      if (error.reason !== 'malformed') throw refused(res, error);
+      return { result: 'accepted', warnings: [`K2 answered ${res.status} with a body that is not XML; taken as its acknowledgement (the update is asynchronous)`] };
+    }
+    const failure = elementOf(doc.Failure);
     if (failure) {
       throw vendorError(res, { code: textOf(failure.Code ?? failure['@Code']).trim(), message: textOf(failure.Message) }, 'BACKEND_REJECTED');
     }
@@ -93,6 +109,8 @@ export function parseActionResponse(res: VendorResponse): CallOutcome {
 function taskCollection(res: VendorResponse): unknown[] {
   if (res.status !== 200) throw vendorError(res, failureInfo(res.body));
   const doc = readXml(res);
+  // A bare <Task> root (one item, no collection around it) is read as a collection of one.
+  if (doc.TaskCollection === undefined && doc.Task !== undefined) return listOf(doc.Task);
   const collection = elementOf(doc.TaskCollection);
   if (!collection) {
     const failure = elementOf(doc.Failure);
@@ -102,37 +120,55 @@ function taskCollection(res: VendorResponse): unknown[] {
   return listOf(collection.Task);
 }
 
-/** Process actions as canonical names: the configured approve/reject names, else `complete:<Name>`. */
+/** Process actions as canonical names: the configured approve/reject names, any other is `complete`. */
 function processActionName(name: string, opts: K2Options): string {
   const lower = name.toLowerCase();
   // K2 action names are not case-sensitive (vendor-notes 4c).
   if (lower === opts.actionNames.approve.toLowerCase()) return 'approve';
   if (lower === opts.actionNames.reject.toLowerCase()) return 'reject';
-  return `complete:${name}`;
+  return 'complete';
+}
+
+/** The batchable process action names of a task: what UpdateTask's `a:<Name>` can run (the Task service runs no other). */
+function batchableActionNames(task: K2TaskElement): string[] {
+  const names = listOf(task.Action)
+    .map((a) => elementOf(a) ?? {})
+    .filter((a) => String(a['@Batchable']).toLowerCase() !== 'false')
+    .map((a) => textOf(a['@Name']).trim())
+    .filter((name) => name !== '');
+  return [...new Set(names)];
 }
 
 /**
- * What the item offers through the Task service: batchable process actions (the Task service runs no other),
- * plus the system actions redirect, delegate and sleep/wake. A sleeping item offers only system actions;
- * a completed one nothing.
+ * What the item offers through the Task service, as canonical action names only: batchable process actions
+ * (approve, reject, or complete for any other outcome; the names themselves are in properties.outcomes), plus
+ * the system actions redirect, delegate and sleep/wake. A sleeping item offers only system actions; a
+ * completed one nothing.
  */
 function allowedActions(task: K2TaskElement, status: string, opts: K2Options): string[] {
-  if (status === 'Completed') return [];
-  if (status === 'Sleep') return ['reassign', 'delegate', 'resume'];
-  const process = listOf(task.Action)
-    .map((a) => elementOf(a) ?? {})
-    .filter((a) => typeof a['@Name'] === 'string' && a['@Name'] !== '' && String(a['@Batchable']).toLowerCase() !== 'false')
-    .map((a) => processActionName(a['@Name'] as string, opts));
+  if (status === 'completed') return [];
+  if (status === 'sleep') return ['reassign', 'delegate', 'resume'];
+  const process = batchableActionNames(task).map((name) => processActionName(name, opts));
   return [...new Set([...process, 'reassign', 'delegate', 'suspend'])];
+}
+
+/** A field K2 renders as an attribute in one place and as a child element in another: the attribute wins. */
+function fieldOf(element: object, name: string): string {
+  const fields = element as Record<string, unknown>;
+  const attribute = textOf(fields[`@${name}`]).trim();
+  return attribute !== '' ? attribute : textOf(fields[name]).trim();
 }
 
 export function toTask(raw: unknown, opts: K2Options): Task {
   const element = elementOf(raw) as K2TaskElement | undefined;
-  const id = element ? textOf(element['@SerialNumber']) : '';
+  // SerialNumber is an attribute in the TaskCollection the docs show; some renderings make it an element.
+  const id = element ? fieldOf(element, 'SerialNumber') : '';
   if (!element || id === '') {
     throw new GatewayError('BACKEND_ERROR', 'K2 sent a task without a SerialNumber', { vendor: { status: 200 } });
   }
-  const vendorStatus = textOf(element.Status).trim();
+  // `<Status>Available</Status>` in a Task, `Status="Open"` on a WorklistItem: either, in any case.
+  const vendorStatus = fieldOf(element, 'Status');
+  const status = vendorStatus.toLowerCase();
   const properties: Record<string, string> = {};
   for (const [key, name] of Object.entries(PROPERTY_ELEMENTS)) {
     const value = textOf(element[name]).trim();
@@ -149,16 +185,20 @@ export function toTask(raw: unknown, opts: K2Options): Task {
     vendor: VENDOR,
     // What a K2 worklist shows first: the folio, else the activity, else the process.
     name: properties.folio ?? properties.activityName ?? properties.processName ?? id,
-    status: STATUS[vendorStatus] ?? 'unknown',
+    status: Object.hasOwn(STATUS, status) ? STATUS[status] : 'unknown',
     vendorStatus,
     comments: [],
     attachments: [],
     properties,
-    allowedActions: allowedActions(element, vendorStatus, opts),
+    allowedActions: allowedActions(element, status, opts),
     raw: element,
   };
-  const priority = Number(textOf(element.Priority).trim());
-  if (textOf(element.Priority).trim() !== '' && Number.isFinite(priority)) task.priority = priority;
+  // The K2 names behind approve/reject/complete, so a client can send complete{outcome: <Name>}.
+  const outcomes = batchableActionNames(element);
+  if (outcomes.length > 0) properties.outcomes = outcomes.join(',');
+  const priorityText = fieldOf(element, 'Priority');
+  const priority = Number(priorityText);
+  if (priorityText !== '' && Number.isFinite(priority)) task.priority = priority;
   const assignee = textOf(element.AllocatedUser ?? element['@AllocatedUser']).trim();
   if (assignee) task.assignee = assignee;
   const createdAt = parseK2Date(textOf(element.StartDate));
@@ -167,7 +207,10 @@ export function toTask(raw: unknown, opts: K2Options): Task {
 }
 
 export function parseTaskResponse(res: VendorResponse, taskId: string, opts: K2Options): Task {
-  const match = taskCollection(res).find((t) => textOf(elementOf(t)?.['@SerialNumber']) === taskId);
+  const match = taskCollection(res).find((t) => {
+    const element = elementOf(t);
+    return element !== undefined && fieldOf(element, 'SerialNumber') === taskId;
+  });
   if (!match) {
     throw new GatewayError('TASK_NOT_FOUND', `K2 has no worklist item with serial number '${taskId}'`, { vendor: { status: res.status } });
   }

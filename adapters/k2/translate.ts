@@ -112,15 +112,15 @@ export function criteriaXml(filters: { field: string; comparison: 'Equal' | 'Lik
 }
 
 /**
- * One task: Task/Items filtered on the serial number, with process data fields. The parser still picks the
- * task by SerialNumber, so a server that ignored the filter gives the right task (or 404), never a wrong one.
+ * One task: the whole worklist (Task/Items with process data fields), the task picked by SerialNumber in
+ * parseTask. Why no filterXml: servers differ in the Criteria they accept, and one that refuses the filter
+ * answers 4xx, which would make a task that exists look missing; the Adapter spec allows one get request, so
+ * there is no unfiltered retry. Picking by SerialNumber gives the right task or 404, never a wrong one.
+ * The cost is a larger answer on big worklists (bounded by MAX_XML_BYTES).
  */
 export function translateGetTask(taskId: string, _opts: K2Options): VendorRequest {
-  const params = new URLSearchParams({
-    filterXml: criteriaXml([{ field: 'SerialNumber', comparison: 'Equal', value: xmlValue(taskId, 'The task id') }]),
-    piDataField: 'true',
-  });
-  return { method: 'GET', path: `${TASK_ITEMS_PATH}?${params.toString()}`, headers: { ...GET_HEADERS } };
+  xmlValue(taskId, 'The task id');
+  return { method: 'GET', path: `${TASK_ITEMS_PATH}?piDataField=true`, headers: { ...GET_HEADERS } };
 }
 
 /** The worklist page: $skip/$top paging (K2 system query options); `folio` filters ProcessFolio with Like. */

@@ -24,11 +24,15 @@ export interface K2DataFieldElement {
 
 /**
  * One `<Task SerialNumber="12_8">` of a TaskCollection after parsing with namespace prefixes removed.
- * Child elements are text (`<ProcessFolio/>` is ''); AllocatedUser is read as an element or an attribute.
+ * Child elements are text (`<ProcessFolio/>` is '').
  */
 export interface K2TaskElement {
+  /** SerialNumber, Status and Priority are read as an attribute or as a child element, whichever is there. */
   '@SerialNumber'?: string;
+  '@Status'?: string;
+  '@Priority'?: string;
   '@AllocatedUser'?: string;
+  SerialNumber?: unknown;
   ProcessName?: unknown;
   StartDate?: unknown;
   ProcessFullName?: unknown;

@@ -7,9 +7,15 @@ export const MAX_XML_BYTES = 2 * 1024 * 1024;
 /** Deepest element nesting accepted; a TaskCollection is 3-4 levels deep. */
 export const MAX_XML_DEPTH = 64;
 
+/** Why XML was refused: hostile or oversized (never read), or simply not XML (`malformed`). */
+export type XmlRefusal = 'size' | 'declarations' | 'malformed' | 'depth' | 'parse';
+
 /** The text is not XML the gateway is willing to read: hostile, oversized or malformed. */
 export class UnsafeXmlError extends Error {
   override readonly name = 'UnsafeXmlError';
+  constructor(message: string, readonly reason: XmlRefusal) {
+    super(message);
+  }
 }
 
 // Why the extra character references: an XML parser normalises a literal CR, LF or TAB inside an attribute
@@ -96,20 +102,21 @@ function parserFor(opts: ParseXmlOptions): XMLParser {
  */
 export function parseXml(text: string, opts: ParseXmlOptions = {}): Record<string, unknown> {
   if (text.length > MAX_XML_BYTES || Buffer.byteLength(text, 'utf8') > MAX_XML_BYTES) {
-    throw new UnsafeXmlError(`the XML is larger than ${MAX_XML_BYTES} bytes`);
+    throw new UnsafeXmlError(`the XML is larger than ${MAX_XML_BYTES} bytes`, 'size');
   }
-  if (/<!\s*(DOCTYPE|ENTITY)/i.test(text)) throw new UnsafeXmlError('the XML declares a DOCTYPE or entities');
+  if (/<!\s*(DOCTYPE|ENTITY)/i.test(text)) throw new UnsafeXmlError('the XML declares a DOCTYPE or entities', 'declarations');
   const valid = XMLValidator.validate(text);
   // Only the validator's code and position: its message may quote the peer's text.
-  if (valid !== true) throw new UnsafeXmlError(`the XML is not well-formed (${valid.err.code} at line ${valid.err.line})`);
+  if (valid !== true) throw new UnsafeXmlError(`the XML is not well-formed (${valid.err.code} at line ${valid.err.line})`, 'malformed');
   try {
     const doc: unknown = parserFor(opts).parse(text);
-    if (!doc || typeof doc !== 'object') throw new UnsafeXmlError('the XML has no root element');
+    if (!doc || typeof doc !== 'object') throw new UnsafeXmlError('the XML has no root element', 'malformed');
     return doc as Record<string, unknown>;
   } catch (error) {
     if (error instanceof UnsafeXmlError) throw error;
-    const message = error instanceof Error && /nested tags/i.test(error.message) ? `nesting deeper than ${MAX_XML_DEPTH} levels` : 'a parse error';
-    throw new UnsafeXmlError(`the XML was refused: ${message}`);
+    const depth = error instanceof Error && /nested tags/i.test(error.message);
+    const message = depth ? `nesting deeper than ${MAX_XML_DEPTH} levels` : 'a parse error';
+    throw new UnsafeXmlError(`the XML was refused: ${message}`, depth ? 'depth' : 'parse');
   }
 }
 

@@ -38,12 +38,15 @@ describe('get and list', () => {
       id: '2_24', backend: 'k2', vendor: 'k2', name: 'EXP-2024-031 Travel Berlin', status: 'open', vendorStatus: 'Available',
       priority: 1, createdAt: '2025-03-03T08:15:00.000Z', comments: [], attachments: [],
       properties: { processFullName: 'Finance\\Expense Claim', activityName: 'Manager Approval', 'data.Amount': '1250.00', 'data.Currency': 'EUR' },
-      allowedActions: ['approve', 'reject', 'complete:Rework', 'reassign', 'delegate', 'suspend'],
+      allowedActions: ['approve', 'reject', 'complete', 'reassign', 'delegate', 'suspend'],
     });
+    expect((await task('2_24')).properties.outcomes).toBe('Approve,Reject,Rework');
+    // One unfiltered Task/Items read; the item is picked by SerialNumber.
+    expect(emulator.calls.at(-1)).toEqual({ method: 'GET', path: `${D.basePath}/Task/Items?piDataField=true` });
     expect(await task('19_10')).toMatchObject({ status: 'claimed', vendorStatus: 'Open', assignee: 'K2:DENALLIX\\Bob' });
     expect(await task('25_72')).toMatchObject({ status: 'suspended', allowedActions: ['reassign', 'delegate', 'resume'] });
     expect(await task('7_3')).toMatchObject({ status: 'completed', allowedActions: [] });
-    expect((await task('31_5')).allowedActions).toEqual(['complete:Acknowledge', 'reassign', 'delegate', 'suspend']);
+    expect(await task('31_5')).toMatchObject({ allowedActions: ['complete', 'reassign', 'delegate', 'suspend'], properties: { outcomes: 'Acknowledge' } });
   });
 
   test('an unknown serial number is TASK_NOT_FOUND', async () => {

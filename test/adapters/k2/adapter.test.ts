@@ -105,8 +105,21 @@ describe('translate', () => {
     expect(refused({ action: 'approve', data: { x: 'nul\u0000' } })).toBe('INVALID_REQUEST');
     expect(refused({ action: 'approve', data: { x: 'lone \uD800 surrogate' } })).toBe('INVALID_REQUEST');
     expect(refused({ action: 'reassign', to: { id: 'Finance', type: 'group' } })).toBe('INVALID_REQUEST');
+    expect(refused({ action: 'delegate', to: { id: 'Finance', type: 'group' } })).toBe('INVALID_REQUEST');
     expect(refused({ action: 'approve', data: { x: 'emoji \uD83D\uDE00 is fine' } })).toBe('sent');
   });
+});
+
+test('reassign or delegate to a group: 400 INVALID_REQUEST saying K2 redirects and delegates to users only', () => {
+  for (const action of ['reassign', 'delegate'] as const) {
+    try {
+      translateAction(cmd({ action, to: { id: 'Finance', type: 'group' } }), optionsOf());
+      throw new Error('sent');
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'INVALID_REQUEST', status: 400 });
+      expect((error as Error).message).toBe(`K2 can ${action === 'reassign' ? 'redirect' : 'delegate'} to a user only, not a group`);
+    }
+  }
 });
 
 describe('parse', () => {
@@ -121,6 +134,28 @@ describe('parse', () => {
     return { code: 'none' };
   };
 
+  test('a 200 whose body is not XML is accepted with a warning; only a well-formed Failure refuses', () => {
+    const warning = 'K2 answered 200 with a body that is not XML; taken as its acknowledgement (the update is asynchronous)';
+    for (const body of ['OK', 'true', '{"status":"ok"}', '<html><body>done', 'Success']) {
+      expect(parseActionResponse(res(200, body))).toEqual({ result: 'accepted', warnings: [warning] });
+    }
+    expect(parseActionResponse(res(204, 'OK')).warnings).toEqual([warning.replace('200', '204')]);
+    expect(parseActionResponse(res(200, '<Success xmlns="http://schemas.k2.com/task/d1"/>'))).toEqual({ result: 'accepted' });
+    expect(code(() => parseActionResponse(res(200, '<Failure><Message>no</Message></Failure>')))).toMatchObject({ code: 'BACKEND_REJECTED' });
+  });
+
+  test('a 200 with XML the gateway refuses to read stays a 502: declarations, depth, size', () => {
+    const refusedBodies = [
+      '<!DOCTYPE r [<!ENTITY a "b">]><Failure><Message>&a;</Message></Failure>',
+      '<Success><!ENTITY a "b"></Success>',
+      `<Success>${'<x>'.repeat(200)}${'</x>'.repeat(200)}</Success>`,
+      `<Success>${'a'.repeat(2 * 1024 * 1024 + 1)}</Success>`,
+    ];
+    for (const body of refusedBodies) {
+      expect(code(() => parseActionResponse(res(200, body)))).toMatchObject({ code: 'BACKEND_ERROR', vendor: { status: 200 } });
+    }
+  });
+
   test('empty 200 is accepted; 202 is BACKEND_ERROR (K2 ignored it); 401 is BACKEND_AUTH_FAILED', () => {
     expect(parseActionResponse(res(200))).toEqual({ result: 'accepted' });
     expect(code(() => parseActionResponse(res(202)))).toMatchObject({ code: 'BACKEND_ERROR', vendor: { status: 202 } });
@@ -130,6 +165,29 @@ describe('parse', () => {
   test('a Failure message is passed on sanitized: first line only', () => {
     const body = '<Failure xmlns="http://schemas.k2.com/task/d1"><Message>Item locked\n   at SourceCode.Workflow.Runtime(Secret.cs:1)</Message></Failure>';
     expect(code(() => parseActionResponse(res(409, body)))).toEqual({ code: 'CONFLICT', vendor: { status: 409, message: 'Item locked' } });
+  });
+
+  test('get asks for the unfiltered worklist (no filterXml a server could refuse) and picks the item itself', () => {
+    expect(k2.getTaskRequest('2_24', opts)).toEqual({ method: 'GET', path: '/Task/Items?piDataField=true', headers: { Accept: 'application/xml' } });
+    const body = '<TaskCollection xmlns="http://schemas.k2.com/task/d1"><Task SerialNumber="2_23"><Status>Open</Status></Task><Task SerialNumber="2_24"><Status>Available</Status></Task></TaskCollection>';
+    expect(parseTaskResponse(res(200, body), '2_24', opts)).toMatchObject({ id: '2_24', status: 'open' });
+  });
+
+  test('task XML in other shapes: SerialNumber/Status/Priority as element or attribute, any case; a bare <Task> root', () => {
+    const body = '<TaskCollection xmlns="http://schemas.k2.com/task/d1"><Task Status="ALLOCATED" Priority="4"><SerialNumber>3_1</SerialNumber></Task><Task><SerialNumber>3_2</SerialNumber><Status>sleep</Status></Task></TaskCollection>';
+    expect(parseTaskResponse(res(200, body), '3_1', opts)).toMatchObject({ id: '3_1', status: 'claimed', vendorStatus: 'ALLOCATED', priority: 4 });
+    expect(parseTaskResponse(res(200, body), '3_2', opts)).toMatchObject({ id: '3_2', status: 'suspended', allowedActions: ['reassign', 'delegate', 'resume'] });
+    const bare = '<Task xmlns="http://schemas.k2.com/task/d1" SerialNumber="3_3"><Status>Completed</Status></Task>';
+    expect(parseTaskResponse(res(200, bare), '3_3', opts)).toMatchObject({ id: '3_3', status: 'completed', allowedActions: [] });
+  });
+
+  test('allowedActions are canonical names only; the K2 action names are kept in properties.outcomes', () => {
+    const body = '<TaskCollection xmlns="http://schemas.k2.com/task/d1"><Task SerialNumber="4_1"><Status>Available</Status>'
+      + '<Action Name="approve" Batchable="true"/><Action Name="Rework" Batchable="true"/><Action Name="Escalate" Batchable="true"/><Action Name="Sign" Batchable="false"/></Task></TaskCollection>';
+    expect(parseTaskResponse(res(200, body), '4_1', opts)).toMatchObject({
+      allowedActions: ['approve', 'complete', 'reassign', 'delegate', 'suspend'],
+      properties: { outcomes: 'approve,Rework,Escalate' },
+    });
   });
 
   test('get: the task with the serial number asked for; another or none is TASK_NOT_FOUND', () => {
