@@ -57,8 +57,8 @@ function put(path: string, params: Record<string, string>, document?: unknown): 
  * The outcome mapping for approve/reject/complete. Why: HTM tasks have no outcome field (their output
  * message follows the customer's XSD), so an outcome exists only where the backend config defines one.
  * `approve` without a mapping is a plain complete. `complete` with an unmapped outcome is a plain complete
- * too, with a warning that the outcome was not carried (see uncarriedOutcome). `reject` without one is
- * refused (the supports hook answers 422 first): a plain complete is not a rejection.
+ * too, with a warning that the outcome was not carried (see uncarriedOutcome), except an outcome named
+ * reject. `reject` without one is refused (the supports hook answers 422 first): a plain complete is not a rejection.
  */
 export function outcomeFor(name: string, opts: IbmBpmOptions): IbmOutcome | undefined {
   if (Object.hasOwn(opts.outcomes, name)) return opts.outcomes[name];
@@ -72,7 +72,9 @@ export function uncarriedOutcome(cmd: ActionCommand, opts: IbmBpmOptions): strin
 }
 
 function complete(cmd: ActionCommand, outcomeName: string, opts: IbmBpmOptions): VendorRequest {
-  const outcome = outcomeFor(outcomeName, opts) ?? (cmd.action === 'complete' ? {} : undefined);
+  // A plain complete may stand in for an unmapped outcome, but never for a rejection: that would approve it.
+  const plainAllowed = cmd.action === 'complete' && outcomeName.toLowerCase() !== 'reject';
+  const outcome = outcomeFor(outcomeName, opts) ?? (plainAllowed ? {} : undefined);
   if (!outcome) {
     const configured = Object.keys(opts.outcomes);
     throw new GatewayError(

@@ -98,6 +98,10 @@ describe('outcome mappings', () => {
     ]);
   });
 
+  test('complete with outcome reject and no mapping is refused, never a plain (approving) complete', () => {
+    expect(() => ibmBpm.translate(cmd({ action: 'complete', outcome: 'Reject' }), options())).toThrow(/Outcome 'Reject' is not configured/);
+  });
+
   test('a configured outcome, and approve, carry no such warning', () => {
     const opts = options({ outcomes: { escalated: { document: { level: 'high' } } } });
     for (const c of [cmd({ action: 'complete', outcome: 'escalated' }), cmd({ action: 'complete', outcome: 'approve' }), cmd({ action: 'approve' })]) {
