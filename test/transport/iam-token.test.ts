@@ -1,4 +1,5 @@
 // Huawei IAM password auth (nock): the token request, X-Subject-Token, caching until shortly before expiry, one shared fetch.
+import net from 'node:net';
 import nock from 'nock';
 import { GatewayError } from '../../src/core/errors';
 import { createIamAuth, REFRESH_MARGIN_MS, type IamPasswordConfig } from '../../src/transport/iam-token';
@@ -97,6 +98,15 @@ test.each([
 test('a 201 without X-Subject-Token is a 502, and IAM down is a 503', async () => {
   nock(IAM).post('/v3/auth/tokens').query(true).reply(201, '{}');
   await expect(createIamAuth(CONFIG, { timeoutMs: 2000 }).headers()).rejects.toMatchObject({ code: 'BACKEND_ERROR' });
-  nock(IAM).post('/v3/auth/tokens').query(true).replyWithError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }));
-  await expect(createIamAuth(CONFIG, { timeoutMs: 2000 }).headers()).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+  // IAM down: a real refused connection on a loopback port nobody listens on.
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((r) => server.close(r));
+  nock.enableNetConnect('127.0.0.1');
+  try {
+    await expect(createIamAuth({ ...CONFIG, iamUrl: `http://127.0.0.1:${port}` }, { timeoutMs: 2000 }).headers()).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+  } finally {
+    nock.disableNetConnect();
+  }
 });

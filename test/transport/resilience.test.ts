@@ -1,11 +1,14 @@
-// Resilience of vendor calls, by fault injection (nock): safe retries only, deadlines, bounded concurrency, circuit breaker.
+// Resilience of vendor calls, by fault injection (nock, and real refused or reset connections on loopback):
+// safe retries only, deadlines, bounded concurrency, circuit breaker.
+import http from 'node:http';
+import net from 'node:net';
 import nock from 'nock';
 import type { VendorRequest } from '../../src/core/adapter';
 import { GatewayError } from '../../src/core/errors';
 import { CircuitBreaker } from '../../src/transport/circuit-breaker';
 import { ConcurrencyLimit } from '../../src/transport/concurrency-limit';
 import { HttpTransport, neverSent } from '../../src/transport/http';
-import { ResilientTransport, type ResilienceOptions } from '../../src/transport/resilient-transport';
+import { ResilientTransport, type InnerTransport, type ResilienceOptions } from '../../src/transport/resilient-transport';
 import { RetryBudget, backoffMs, retryAfterMs } from '../../src/transport/retry-policy';
 import { createAuth } from '../../src/transport/auth';
 import { translateAction } from '../../adapters/huawei-secmaster/translate';
@@ -14,9 +17,20 @@ const BASE = 'http://vendor.test';
 const GET: VendorRequest = { method: 'GET', path: '/tasks/1', headers: {} };
 const PUT: VendorRequest = { method: 'PUT', path: '/tasks/1', headers: { 'Content-Type': 'application/json' }, body: '{"action":"CONTINUE"}' };
 
-function transport(options: Partial<ResilienceOptions> = {}, timeoutMs = 5000): ResilientTransport {
-  const http = new HttpTransport({ baseUrl: BASE, timeoutMs, auth: createAuth({ type: 'token', token: 'secret-token-xyz' }) });
-  return new ResilientTransport(http, {
+const plain = (baseUrl: string, timeoutMs = 5000) => new HttpTransport({ baseUrl, timeoutMs, auth: createAuth({ type: 'token', token: 'secret-token-xyz' }) });
+
+/** The i-th call goes to the i-th transport (the last one takes the rest): one fault after another. */
+function inSequence(...transports: InnerTransport[]): InnerTransport & { calls: number } {
+  const inner = {
+    calls: 0,
+    send: (request: VendorRequest, limits?: Parameters<InnerTransport['send']>[1]) => transports[Math.min(inner.calls++, transports.length - 1)].send(request, limits),
+    describe: (request: VendorRequest) => transports[0].describe(request),
+  };
+  return inner;
+}
+
+function transport(options: Partial<ResilienceOptions> = {}, timeoutMs = 5000, inner: InnerTransport = plain(BASE, timeoutMs)): ResilientTransport {
+  return new ResilientTransport(inner, {
     backend: 'b',
     timeoutMs,
     concurrency: 100,
@@ -26,8 +40,26 @@ function transport(options: Partial<ResilienceOptions> = {}, timeoutMs = 5000): 
   });
 }
 
-/** A Node-style network error (nock needs an Error object to emit it). */
-const netError = (code: string, message: string) => Object.assign(new Error(message), { code });
+/** A loopback URL nobody listens on: connections are refused for real. */
+async function closedPort(): Promise<string> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((r) => server.close(r));
+  return `http://127.0.0.1:${port}`;
+}
+
+/** A vendor that accepts the request and then resets the connection: it may have acted on it. */
+let resetting: { url: string; requests: number; server: http.Server };
+beforeAll(async () => {
+  const server = http.createServer((req) => {
+    resetting.requests += 1;
+    req.socket.destroy();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  resetting = { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, requests: 0, server };
+});
+afterAll(() => new Promise<void>((r) => resetting.server.close(() => r())));
 
 async function failure(promise: Promise<unknown>): Promise<GatewayError> {
   try {
@@ -39,7 +71,10 @@ async function failure(promise: Promise<unknown>): Promise<GatewayError> {
   throw new Error('expected a GatewayError');
 }
 
-beforeAll(() => nock.disableNetConnect());
+beforeAll(() => {
+  nock.disableNetConnect();
+  nock.enableNetConnect('127.0.0.1'); // the real refused and reset connections
+});
 afterEach(() => nock.cleanAll());
 afterAll(() => nock.enableNetConnect());
 
@@ -82,21 +117,30 @@ describe('retries: only where nothing can have been applied twice', () => {
   });
 
   test('a task action whose connection was reset (it may have arrived) is NEVER sent again', async () => {
+    const before = resetting.requests;
     let calls = 0;
-    nock(BASE).put('/tasks/1').replyWithError(netError('ECONNRESET', 'socket hang up')).put('/tasks/1').reply(() => [200, String(++calls)]);
-    const error = await failure(transport().send(PUT));
+    nock(BASE).put('/tasks/1').reply(() => [200, String(++calls)]);
+    const inner = inSequence(plain(resetting.url), plain(BASE));
+    const error = await failure(transport({}, 5000, inner).send(PUT));
     expect(error.code).toBe('BACKEND_UNAVAILABLE');
+    expect(resetting.requests - before).toBe(1);
+    expect(inner.calls).toBe(1);
     expect(calls).toBe(0);
   });
 
-  test('a task action refused before any byte was sent (connection refused, DNS) is retried', async () => {
-    const scope = nock(BASE)
-      .put('/tasks/1').replyWithError(netError('ECONNREFUSED', 'connect ECONNREFUSED'))
-      .put('/tasks/1').replyWithError(netError('ENOTFOUND', 'getaddrinfo ENOTFOUND'))
-      .put('/tasks/1').reply(200, 'applied');
-    const res = await transport().send(PUT);
+  test('a task action refused before any byte was sent (connection refused) is retried', async () => {
+    const refused = plain(await closedPort());
+    nock(BASE).put('/tasks/1').reply(200, 'applied');
+    const inner = inSequence(refused, refused, plain(BASE));
+    const res = await transport({}, 5000, inner).send(PUT);
     expect(res).toMatchObject({ status: 200, body: 'applied' });
-    expect(scope.isDone()).toBe(true);
+    expect(inner.calls).toBe(3);
+  });
+
+  test('a GET whose connection was reset is not retried either (only 502/503/504 answers are)', async () => {
+    const inner = inSequence(plain(resetting.url), plain(BASE));
+    expect((await failure(transport({}, 5000, inner).send(GET))).code).toBe('BACKEND_UNAVAILABLE');
+    expect(inner.calls).toBe(1);
   });
 
   test('a GET that timed out is not retried (the deadline is spent)', async () => {
@@ -167,17 +211,9 @@ describe('retries: only where nothing can have been applied twice', () => {
 
 describe('a real refused connection is known to have sent nothing', () => {
   test('connection refused on a closed port: 503, tagged as never sent', async () => {
-    nock.enableNetConnect('127.0.0.1');
-    const net = await import('node:net');
-    const server = net.createServer();
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as import('node:net').AddressInfo;
-    await new Promise((r) => server.close(r));
-    const http = new HttpTransport({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 2000, auth: createAuth({ type: 'token', token: 't' }) });
-    const error = await failure(http.send(PUT));
+    const error = await failure(plain(await closedPort(), 2000).send(PUT));
     expect(error.code).toBe('BACKEND_UNAVAILABLE');
     expect(neverSent(error)).toBe(true);
-    nock.disableNetConnect();
   });
 });
 
@@ -241,9 +277,8 @@ describe('circuit breaker', () => {
   });
 
   test('network errors and timeouts count; a success in between resets the count; 4xx is not a failure', async () => {
-    const t = transport({ circuitBreaker: { failureThreshold: 3, openMs: 30_000 }, retry: { maxRetries: 0 } }, 300);
+    const t = transport({ circuitBreaker: { failureThreshold: 3, openMs: 30_000 }, retry: { maxRetries: 0 } }, 300, inSequence(plain(resetting.url, 300), plain(BASE, 300)));
     nock(BASE)
-      .put('/tasks/1').replyWithError(netError('ECONNRESET', 'reset'))
       .put('/tasks/1').delay(1000).reply(200)
       .put('/tasks/1').reply(404)
       .put('/tasks/1').reply(502)
@@ -285,9 +320,9 @@ describe('a rude vendor', () => {
   });
 
   test('an answer over maxResponseBytes is refused with 502 BACKEND_ERROR', async () => {
-    const http = new HttpTransport({ baseUrl: BASE, timeoutMs: 5000, maxResponseBytes: 1024, auth: createAuth({ type: 'token', token: 't' }) });
+    const small = new HttpTransport({ baseUrl: BASE, timeoutMs: 5000, maxResponseBytes: 1024, auth: createAuth({ type: 'token', token: 't' }) });
     nock(BASE).get('/tasks/1').reply(200, 'x'.repeat(4096));
-    expect((await failure(http.send(GET))).code).toBe('BACKEND_ERROR');
+    expect((await failure(small.send(GET))).code).toBe('BACKEND_ERROR');
   });
 });
 
