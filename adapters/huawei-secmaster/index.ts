@@ -1,7 +1,7 @@
 // The Huawei Cloud SecMaster to-do task adapter: capability manifest and wiring of translate/parse.
 import type { Adapter, BackendConfig } from '../../src/core/adapter';
 import type { ActionCommand } from '../../src/core/actions';
-import { OUTCOME_ACTIONS, translateAction, translateGetTask, translateListTasks, type SecMasterOptions } from './translate';
+import { OUTCOME_ACTIONS, searchTaskPages, translateAction, translateGetTask, translateListTasks, type SecMasterOptions } from './translate';
 import { VENDOR, isTokenRejected, parseActionResponse, parseTaskListResponse, parseTaskResponse, toTask } from './parse';
 
 type Options = SecMasterOptions & { backend: string };
@@ -44,6 +44,7 @@ export const huaweiSecMaster: Adapter<Options> = {
   warnings: (cmd: ActionCommand) =>
     cmd.data ? ['SecMaster to-dos cannot store process data: `data` was not sent'] : [],
   getTaskRequest: translateGetTask,
+  searchTask: searchTaskPages,
   parseTask: (res, _taskId, opts) => parseTaskResponse(res, opts.backend),
   listTasksRequest: translateListTasks,
   parseTaskList: (res, opts) => parseTaskListResponse(res, opts.backend),

@@ -3,7 +3,7 @@
 // and huawei-secmaster-list-tasks.txt (GET .../soc/tasks); ShowTask: support.huaweicloud.com/api-secmaster/ShowTask.html
 import type { ActionCommand } from '../../src/core/actions';
 import type { VendorCall, VendorRequest } from '../../src/core/adapter';
-import type { TaskListQuery } from '../../src/core/task';
+import type { TaskListQuery, TaskPage } from '../../src/core/task';
 import type { SecMasterUpdateBody } from './vendor-types';
 
 export interface SecMasterOptions {
@@ -90,4 +90,21 @@ export function translateListTasks(query: TaskListQuery, opts: SecMasterOptions)
   if (query.status === 'open') params.set('query_type', 'my_todo');
   else if (queryType) params.set('query_type', queryType);
   return { method: 'GET', path: `${tasksPath(opts)}?${params.toString()}`, headers: { ...HEADERS } };
+}
+
+const SEARCH_PAGE = 100;
+const SEARCH_MAX_OFFSET = 1000;
+
+/**
+ * Why: ShowTask (GET .../soc/tasks/{id}) is public but not in our vendor documents, and a deployment
+ * without it answers 404 for a task that exists. Then the to-do list (my_todo, then all_handled) is
+ * searched, 100 at a time, up to 1,000 of each.
+ */
+export function* searchTaskPages(): Generator<TaskListQuery, void, TaskPage> {
+  for (const queryType of ['my_todo', 'all_handled']) {
+    for (let offset = 0; offset < SEARCH_MAX_OFFSET; offset += SEARCH_PAGE) {
+      const page: TaskPage = yield { limit: SEARCH_PAGE, offset, filters: { queryType } };
+      if (page.items.length < SEARCH_PAGE) break;
+    }
+  }
 }

@@ -87,6 +87,11 @@ export interface Adapter<Options = BackendConfig> {
   parseTaskList(res: VendorResponse, opts: Options): TaskPage;
   /** The vendor's own task object to the canonical task. Pure. */
   toTask(raw: unknown, opts: Options): Task;
+  /**
+   * Where the vendor's get-one call may not exist (a 404 from it is no proof), the list queries that find a
+   * task instead: the gateway sends each, looks for the id, and passes the page back so the search can stop.
+   */
+  searchTask?(taskId: string, opts: Options): Generator<TaskListQuery, void, TaskPage>;
   /** True when the vendor refused because the gateway's token expired: one refresh-and-retry is safe. */
   isAuthExpired?(res: VendorResponse): boolean;
   /**

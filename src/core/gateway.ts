@@ -101,6 +101,8 @@ export class Gateway {
     } catch (error) {
       // A multi-call action stops at the first refusal; the client learns exactly what was already applied.
       if (error instanceof GatewayError && applied.length > 0) error.context.applied = [...applied];
+      // Every 422 tells the client what this backend can do (contract section 7).
+      if (error instanceof GatewayError && error.status === 422) error.context.supportedActions ??= this.supportedActions(backend);
       throw error;
     }
     if (!last) throw new Error(`adapter ${adapter.vendor} translated '${cmd.action}' to no vendor call`);
@@ -124,15 +126,44 @@ export class Gateway {
   async getTask(backendName: string, taskId: string, trace: CallTrace = {}): Promise<Task> {
     const backend = this.backend(backendName);
     const { adapter, options } = backend;
-    const res = await this.send(backend, adapter.getTaskRequest(taskId, options), trace);
-    return scrubbed(backend, () => adapter.parseTask(res, taskId, options));
+    try {
+      const res = await this.send(backend, adapter.getTaskRequest(taskId, options), trace);
+      return scrubbed(backend, () => adapter.parseTask(res, taskId, options));
+    } catch (error) {
+      if (!(error instanceof GatewayError && error.code === 'TASK_NOT_FOUND' && adapter.searchTask)) throw error;
+      // The vendor's get-one call said 404, which may only mean it has no such call: look through the list.
+      const found = await this.search(backend, taskId, trace).catch(() => undefined);
+      if (found) return found;
+      throw error;
+    }
   }
 
   async listTasks(backendName: string, query: TaskListQuery, trace: CallTrace = {}): Promise<TaskPage> {
     const backend = this.backend(backendName);
     const { adapter, options } = backend;
-    const res = await this.send(backend, adapter.listTasksRequest(query, options), trace);
-    return scrubbed(backend, () => adapter.parseTaskList(res, options));
+    let page: TaskPage;
+    try {
+      const res = await this.send(backend, adapter.listTasksRequest(query, options), trace);
+      page = scrubbed(backend, () => adapter.parseTaskList(res, options));
+    } catch (error) {
+      // A 404 on a list is a missing route at the vendor, not a missing task.
+      if (!(error instanceof GatewayError && error.code === 'TASK_NOT_FOUND')) throw error;
+      throw new GatewayError('BACKEND_ERROR', 'The vendor has no task list at the expected address (it answered 404)', error.context);
+    }
+    // Vendors that ignore a filter or the page size must not widen the answer the client asked for.
+    const items = page.items.filter((t) => !query.status || t.status === query.status).slice(0, query.limit);
+    return { ...page, items };
+  }
+
+  private async search(backend: Backend, taskId: string, trace: CallTrace): Promise<Task | undefined> {
+    const pages = backend.adapter.searchTask!(taskId, backend.options);
+    for (let next = pages.next(); !next.done; ) {
+      const page = await this.listTasks(backend.name, next.value, trace);
+      const task = page.items.find((t) => t.id === taskId);
+      if (task) return task;
+      next = pages.next(page);
+    }
+    return undefined;
   }
 
   /** Sends one request; a token the vendor calls expired is refreshed and the request sent once more. */

@@ -104,5 +104,6 @@ test('an answer just under the limit is read', async () => {
   const filler = `<Task SerialNumber="1_1"><Status>Available</Status></Task>`;
   answer = xml(`<TaskCollection ${TASKS}>${filler.repeat(Math.floor((1.9 * 1024 * 1024) / filler.length))}</TaskCollection>`);
   const page = await gateway.listTasks('k2', { limit: 20, offset: 0, filters: {} });
-  expect(page.items.length).toBeGreaterThan(30_000);
+  // Read whole (a refusal would throw); the gateway then trims the page to the limit asked for.
+  expect(page.items).toHaveLength(20);
 });
