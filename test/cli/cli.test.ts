@@ -1,9 +1,9 @@
 // The built `taskgate` command as a user starts it: bad config exits non-zero naming the key; serve answers; SIGTERM exits 0.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../helpers/ports';
 
 const root = path.join(__dirname, '../..');
 const bin = path.join(root, 'bin/taskgate.js');
@@ -15,14 +15,6 @@ function tempConfig(text: string): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-cli-')), 'config.yaml');
   fs.writeFileSync(file, text);
   return file;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 const BACKEND = 'backends:\n  s:\n    vendor: huawei-secmaster\n    baseUrl: http://127.0.0.1:9\n    projectId: p\n    workspaceId: w\n    auth: { type: token, token: t }\n';

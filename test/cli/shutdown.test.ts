@@ -6,20 +6,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createSecMasterEmulator, SECMASTER_EMULATOR_DEFAULTS } from '../../adapters/huawei-secmaster/emulator';
+import { freePort } from '../helpers/ports';
 
 const root = path.join(__dirname, '../..');
 const bin = path.join(root, 'bin/taskgate.js');
 const built = fs.existsSync(path.join(root, 'dist/src/cli.js'));
 const run = built ? test : test.skip;
 const TASKS = ['3e4c170e-7cc9-11f0-9216-fa163e209978', '5b1f3a52-7cca-11f0-9216-fa163e209978', '7d90c2e4-7ccb-11f0-9216-fa163e209978'];
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /** The SecMaster emulator, answering every call only after `delayMs`. */
 async function slowVendor(delayMs: number): Promise<{ url: string; calls: number; close(): Promise<void> }> {

@@ -7,20 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { createSecMasterEmulator, SECMASTER_EMULATOR_DEFAULTS } from '../../adapters/huawei-secmaster/emulator';
 import { describePostgres, dropSchemas, freshSchema, POSTGRES_URL } from '../helpers/postgres';
+import { freePort } from '../helpers/ports';
 
 const root = path.join(__dirname, '../..');
 const built = fs.existsSync(path.join(root, 'dist/src/cli.js'));
 if (!built) console.warn('*** SKIPPED: the two-gateway PostgreSQL test needs `npm run build` first (npm test runs it)');
 const TASK = '3e4c170e-7cc9-11f0-9216-fa163e209978';
 const KEY = 'erp-key-123456';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 (built ? describePostgres : describe.skip)('two gateway processes on one PostgreSQL store', () => {
   const children: ChildProcess[] = [];

@@ -12,6 +12,7 @@ import { ResilientTransport, type InnerTransport, type ResilienceOptions } from 
 import { RetryBudget, backoffMs, retryAfterMs } from '../../src/transport/retry-policy';
 import { createAuth } from '../../src/transport/auth';
 import { translateAction } from '../../adapters/huawei-secmaster/translate';
+import { caught } from '../helpers/gateway';
 
 const BASE = 'http://vendor.test';
 const GET: VendorRequest = { method: 'GET', path: '/tasks/1', headers: {} };
@@ -60,16 +61,6 @@ beforeAll(async () => {
   resetting = { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`, requests: 0, server };
 });
 afterAll(() => new Promise<void>((r) => resetting.server.close(() => r())));
-
-async function failure(promise: Promise<unknown>): Promise<GatewayError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error('expected a GatewayError');
-}
 
 beforeAll(() => {
   nock.disableNetConnect();
@@ -121,7 +112,7 @@ describe('retries: only where nothing can have been applied twice', () => {
     let calls = 0;
     nock(BASE).put('/tasks/1').reply(() => [200, String(++calls)]);
     const inner = inSequence(plain(resetting.url), plain(BASE));
-    const error = await failure(transport({}, 5000, inner).send(PUT));
+    const error = await caught(transport({}, 5000, inner).send(PUT));
     expect(error.code).toBe('BACKEND_UNAVAILABLE');
     expect(resetting.requests - before).toBe(1);
     expect(inner.calls).toBe(1);
@@ -139,14 +130,14 @@ describe('retries: only where nothing can have been applied twice', () => {
 
   test('a GET whose connection was reset is not retried either (only 502/503/504 answers are)', async () => {
     const inner = inSequence(plain(resetting.url), plain(BASE));
-    expect((await failure(transport({}, 5000, inner).send(GET))).code).toBe('BACKEND_UNAVAILABLE');
+    expect((await caught(transport({}, 5000, inner).send(GET))).code).toBe('BACKEND_UNAVAILABLE');
     expect(inner.calls).toBe(1);
   });
 
   test('a GET that timed out is not retried (the deadline is spent)', async () => {
     let calls = 0;
     nock(BASE).get('/tasks/1').times(3).delay(1000).reply(() => [200, String(++calls)]);
-    const error = await failure(transport({}, 200).send(GET));
+    const error = await caught(transport({}, 200).send(GET));
     expect(error.code).toBe('BACKEND_TIMEOUT');
     expect(calls).toBeLessThanOrEqual(1);
   });
@@ -211,7 +202,7 @@ describe('retries: only where nothing can have been applied twice', () => {
 
 describe('a real refused connection is known to have sent nothing', () => {
   test('connection refused on a closed port: 503, tagged as never sent', async () => {
-    const error = await failure(plain(await closedPort(), 2000).send(PUT));
+    const error = await caught(plain(await closedPort(), 2000).send(PUT));
     expect(error.code).toBe('BACKEND_UNAVAILABLE');
     expect(neverSent(error)).toBe(true);
   });
@@ -220,14 +211,14 @@ describe('a real refused connection is known to have sent nothing', () => {
 describe('deadline', () => {
   test('a vendor slower than timeoutMs gives 504 BACKEND_TIMEOUT', async () => {
     nock(BASE).put('/tasks/1').delay(2000).reply(200, 'late');
-    const error = await failure(transport({}, 150).send(PUT));
+    const error = await caught(transport({}, 150).send(PUT));
     expect(error.code).toBe('BACKEND_TIMEOUT');
     expect(error.status).toBe(504);
   });
 
   test('tryTimeoutMs cuts one slow try well before the overall deadline', async () => {
     nock(BASE).get('/tasks/1').delay(1000).reply(200, 'late');
-    const error = await failure(transport({ tryTimeoutMs: 100 }, 5000).send(GET));
+    const error = await caught(transport({ tryTimeoutMs: 100 }, 5000).send(GET));
     expect(error.code).toBe('BACKEND_TIMEOUT');
   });
 });
@@ -264,7 +255,7 @@ describe('circuit breaker', () => {
     nock(BASE).put('/tasks/1').times(5).reply(() => [500, String(++calls)]);
     for (let i = 0; i < 5; i++) expect((await t.send(PUT)).status).toBe(500);
     expect(t.circuit.state()).toBe('open');
-    const fast = await failure(t.send(PUT));
+    const fast = await caught(t.send(PUT));
     expect(fast.code).toBe('BACKEND_UNAVAILABLE');
     expect(fast.context.retryAfter).toBe(30);
     expect(calls).toBe(5);
@@ -283,8 +274,8 @@ describe('circuit breaker', () => {
       .put('/tasks/1').reply(404)
       .put('/tasks/1').reply(502)
       .put('/tasks/1').reply(503);
-    await failure(t.send(PUT));
-    await failure(t.send(PUT));
+    await caught(t.send(PUT));
+    await caught(t.send(PUT));
     expect((await t.send(PUT)).status).toBe(404);
     await t.send(PUT);
     await t.send(PUT);
@@ -322,7 +313,7 @@ describe('a rude vendor', () => {
   test('an answer over maxResponseBytes is refused with 502 BACKEND_ERROR', async () => {
     const small = new HttpTransport({ baseUrl: BASE, timeoutMs: 5000, maxResponseBytes: 1024, auth: createAuth({ type: 'token', token: 't' }) });
     nock(BASE).get('/tasks/1').reply(200, 'x'.repeat(4096));
-    expect((await failure(small.send(GET))).code).toBe('BACKEND_ERROR');
+    expect((await caught(small.send(GET))).code).toBe('BACKEND_ERROR');
   });
 });
 
@@ -330,7 +321,7 @@ describe('a task id can never change the target', () => {
   const opts = { projectId: 'p', workspaceId: 'w' };
   test.each(['..', '.'])('task id %j is refused before anything is sent', async (taskId) => {
     const [call] = translateAction({ backend: 'b', taskId, action: 'add_comment', comment: 'x' }, opts);
-    const error = await failure(transport().send(call.request));
+    const error = await caught(transport().send(call.request));
     expect(error.code).toBe('INVALID_REQUEST');
   });
 
@@ -349,12 +340,12 @@ describe('a task id can never change the target', () => {
 
   test('a path with a raw or percent-encoded dot segment is never sent, whichever adapter built it', async () => {
     for (const path of ['/a/../b', '/a/%2e%2E/b', '/a/.%2e', '/a/./b', '/a\\b', '/a#b', '//evil.test/x']) {
-      expect((await failure(transport().send({ method: 'GET', path, headers: {} }))).code).toBe('INVALID_REQUEST');
+      expect((await caught(transport().send({ method: 'GET', path, headers: {} }))).code).toBe('INVALID_REQUEST');
     }
   });
 
   test('an absolute URL as a path never reaches another host', async () => {
-    const error = await failure(transport().send({ method: 'GET', path: 'http://evil.test/x', headers: {} }));
+    const error = await caught(transport().send({ method: 'GET', path: 'http://evil.test/x', headers: {} }));
     expect(error.code).toBe('INVALID_REQUEST');
   });
 });
