@@ -20,3 +20,14 @@ export async function caught(promise: Promise<unknown>): Promise<GatewayError> {
   }
   throw new Error('expected a GatewayError');
 }
+
+/** The GatewayError a synchronous call throws (translate, parse); anything else fails the test. */
+export function thrown(fn: () => unknown): GatewayError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof GatewayError) return error;
+    throw error;
+  }
+  throw new Error('expected a GatewayError');
+}

@@ -2,23 +2,13 @@
 import { huaweiSecMaster } from '../../../adapters/huawei-secmaster';
 import type { ActionCommand } from '../../../src/core/actions';
 import type { VendorResponse } from '../../../src/core/adapter';
-import { GatewayError } from '../../../src/core/errors';
+import { thrown } from '../../helpers/gateway';
 
 const opts = { backend: 'secmaster', projectId: 'p1', workspaceId: 'w1' };
 const TASK = '3e4c170e-7cc9-11f0-9216-fa163e209978';
 const cmd = (c: Omit<ActionCommand, 'backend' | 'taskId'>): ActionCommand => ({ backend: 'secmaster', taskId: TASK, ...c }) as ActionCommand;
 const ok = (body: unknown): VendorResponse => ({ status: 200, headers: {}, body: JSON.stringify(body) });
 const info = { id: TASK, name: 'test task', status: 'waiting' };
-
-function refusal(fn: () => unknown): GatewayError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error('expected a GatewayError');
-}
 
 describe('custom', () => {
   const bodies = (c: ActionCommand) => huaweiSecMaster.translate(c, opts).map((call) => [call.step, JSON.parse(call.request.body as string)]);
@@ -60,7 +50,7 @@ describe('the 200 envelope', () => {
     ['success false, code ""', { success: false, code: '', message: 'no' }],
     ['no success, another code', { code: 'SecMaster.11061001', message: 'already handled' }],
   ])('%s is a rejection', (_label, body) => {
-    expect(refusal(() => parse(body))).toMatchObject({ code: 'BACKEND_REJECTED', status: 422 });
+    expect(thrown(() => parse(body))).toMatchObject({ code: 'BACKEND_REJECTED', status: 422 });
   });
 });
 
@@ -79,7 +69,7 @@ describe('the list', () => {
   });
 
   test('data that is not a list is still a broken answer', () => {
-    expect(refusal(() => list({ success: true, data: { id: TASK } }))).toMatchObject({ code: 'BACKEND_ERROR', status: 502 });
+    expect(thrown(() => list({ success: true, data: { id: TASK } }))).toMatchObject({ code: 'BACKEND_ERROR', status: 502 });
   });
 });
 

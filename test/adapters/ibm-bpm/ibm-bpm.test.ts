@@ -7,10 +7,10 @@ import { htmError, isCsrfExpired } from '../../../adapters/ibm-bpm/parse';
 import { pathSegment, queryString } from '../../../adapters/ibm-bpm/translate';
 import type { ActionCommand } from '../../../src/core/actions';
 import type { VendorRequest, VendorResponse } from '../../../src/core/adapter';
-import { GatewayError } from '../../../src/core/errors';
 import { Gateway, type Backend } from '../../../src/core/gateway';
 import { ConfigError, parseConfig } from '../../../src/config/load';
 import type { OutboundAuth } from '../../../src/transport/auth';
+import { thrown } from '../../helpers/gateway';
 
 const TKIID = '_TKI:a01b0170.3c1d2e4f.5a6b7c8d.90000001';
 // `:` is legal in a path segment (RFC 3986 pchar): the TKIID goes out as IBM's own clients send it.
@@ -23,16 +23,6 @@ function options(extra: Record<string, unknown> = {}) {
 }
 
 const cmd = (c: Omit<ActionCommand, 'backend' | 'taskId'>): ActionCommand => ({ backend: 'ibm', taskId: TKIID, ...c });
-
-function caught(fn: () => unknown): GatewayError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error('expected a GatewayError');
-}
 
 describe('dates', () => {
   test.each([
@@ -112,7 +102,7 @@ describe('outcome mappings', () => {
   });
 
   test('translate refuses reject without a mapping even if called directly', () => {
-    expect(caught(() => ibmBpm.translate(cmd({ action: 'reject' }), options())).code).toBe('UNSUPPORTED_ACTION');
+    expect(thrown(() => ibmBpm.translate(cmd({ action: 'reject' }), options())).code).toBe('UNSUPPORTED_ACTION');
   });
 
   test('the mapping is copied: editing the config afterwards does not change the backend', () => {
@@ -324,7 +314,7 @@ describe('task shapes', () => {
     for (const body of [{ items: [item] }, { data: { items: [item] } }, { data: [item] }, [item], [{ TKIID: TKIID, STATE: 2 }]]) {
       expect(ibmBpm.parseTaskList(ok(body), opts).items.map((t) => [t.id, t.status])).toEqual([[TKIID, 'open']]);
     }
-    expect(caught(() => ibmBpm.parseTaskList(ok({ tasks: [item] }), opts))).toMatchObject({ code: 'BACKEND_ERROR' });
+    expect(thrown(() => ibmBpm.parseTaskList(ok({ tasks: [item] }), opts))).toMatchObject({ code: 'BACKEND_ERROR' });
     expect(ibmBpm.parseTask(ok({ status: '200', data: item }), TKIID, opts)).toMatchObject({ id: TKIID, status: 'open' });
   });
 });
