@@ -21,11 +21,7 @@ export abstract class SqlStore implements Store {
   abstract close(): Promise<void>;
 
   async recordAudit(record: AuditRecord): Promise<void> {
-    const row = toAuditRow(record);
-    await this.run(INSERT_AUDIT(this.param), [
-      row.time_ms, row.request_id, row.key_name, row.on_behalf_of, row.backend, row.task_id, row.action,
-      row.parameters, row.result, row.error_code, row.vendor_status, row.duration_ms, row.replayed, row.batch,
-    ]);
+    await this.run(INSERT_AUDIT(this.param), auditParams(record));
   }
 
   async queryAudit(query: AuditQuery): Promise<AuditPage> {
@@ -69,4 +65,13 @@ export abstract class SqlStore implements Store {
   purgeExpired(nowMs: number): Promise<number> {
     return this.run(PURGE(this.param), [nowMs]);
   }
+}
+
+/** The INSERT_AUDIT parameters of one record, in column order. */
+export function auditParams(record: AuditRecord): Param[] {
+  const row = toAuditRow(record);
+  return [
+    row.time_ms, row.request_id, row.key_name, row.on_behalf_of, row.backend, row.task_id, row.action,
+    row.parameters, row.result, row.error_code, row.vendor_status, row.duration_ms, row.replayed, row.batch,
+  ];
 }

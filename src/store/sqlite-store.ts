@@ -1,17 +1,28 @@
 // The embedded store: SQLite through Node's built-in node:sqlite, one file under the data directory, zero setup.
 import fs from 'node:fs';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations';
-import { SQLITE_PARAM } from './sql';
-import { SqlStore } from './sql-store';
+import { INSERT_AUDIT, SQLITE_PARAM } from './sql';
+import { SqlStore, auditParams } from './sql-store';
+import type { AuditRecord } from './store';
 
 type Param = string | number | null;
+
+interface PendingAudit {
+  params: Param[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
 
 export class SqliteStore extends SqlStore {
   readonly type = 'sqlite' as const;
   protected readonly param = SQLITE_PARAM;
   private readonly db: DatabaseSync;
+  /** Prepared once per SQL text: preparing is a large part of a small statement's cost. */
+  private readonly statements = new Map<string, StatementSync>();
+  /** Audit records waiting for the next group commit (see recordAudit). */
+  private pendingAudit: PendingAudit[] = [];
 
   /** `file` is a path (its directory is created) or `:memory:`. */
   constructor(readonly file: string) {
@@ -44,12 +55,75 @@ export class SqliteStore extends SqlStore {
     }
   }
 
+  private statement(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   protected async run(sql: string, params: Param[]): Promise<number> {
-    return Number(this.db.prepare(sql).run(...params).changes);
+    return Number(this.statement(sql).run(...params).changes);
   }
 
   protected async all<T>(sql: string, params: Param[]): Promise<T[]> {
-    return this.db.prepare(sql).all(...params) as T[];
+    return this.statement(sql).all(...params) as T[];
+  }
+
+  /**
+   * Group commit: the records of every attempt that finishes in the same event-loop turn are inserted in one
+   * transaction, so they share one fsync (synchronous = FULL is kept). Each promise still resolves only once
+   * its row is committed; if the shared transaction fails, every row is retried in a transaction of its own,
+   * so one bad row fails only its own request.
+   */
+  override recordAudit(record: AuditRecord): Promise<void> {
+    let params: Param[];
+    try {
+      params = auditParams(record);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      this.pendingAudit.push({ params, resolve, reject });
+      if (this.pendingAudit.length === 1) setImmediate(() => this.flushAudit());
+    });
+  }
+
+  private flushAudit(): void {
+    const batch = this.pendingAudit;
+    this.pendingAudit = [];
+    if (batch.length === 0) return;
+    try {
+      const insert = this.statement(INSERT_AUDIT(this.param));
+      this.transaction(() => {
+        for (const item of batch) insert.run(...item.params);
+      });
+    } catch (error) {
+      if (batch.length === 1) return batch[0].reject(error);
+      for (const item of batch) {
+        try {
+          this.transaction(() => this.statement(INSERT_AUDIT(this.param)).run(...item.params));
+          item.resolve();
+        } catch (own) {
+          item.reject(own);
+        }
+      }
+      return;
+    }
+    for (const item of batch) item.resolve();
+  }
+
+  private transaction(work: () => void): void {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      work();
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
   }
 
   async ping(): Promise<void> {
@@ -57,6 +131,8 @@ export class SqliteStore extends SqlStore {
   }
 
   async close(): Promise<void> {
+    // Records already handed to recordAudit are committed (or fail) before the file is closed.
+    if (this.db.isOpen) this.flushAudit();
     if (this.db.isOpen) this.db.close();
   }
 }
