@@ -1,28 +1,37 @@
 // `npm run bench`: what taskgate costs next to one bare proxy hop, measured in one run on this machine.
-// Processes: this one drives the load (autocannon and an open-loop generator); a "vendor" child runs the
-// stub vendor and the pass-through proxy; a "gateway" child runs taskgate with its full default pipeline.
+// Processes: this one drives the load (autocannon and an open-loop generator); a "stub" child runs the stub
+// vendor (fast and 200 ms slow), a "proxy" child the bare pass-through, and a "gateway" child taskgate with
+// its full default pipeline: default config (SQLite audit store under its working directory, winston JSON
+// lines on stdout, metrics, validation), its stdout going to a log file as a service manager would keep it.
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import autocannon from 'autocannon';
 import { ADAPTERS } from '../adapters';
 import { parseConfig } from '../src/config/load';
-import { startGateway } from '../src/server';
+import { startGateway, type RunningGateway } from '../src/server';
 import { createLogger } from '../src/log';
+import { DEFAULT_SQLITE_PATH } from '../src/store/open';
 import { startPassThrough } from './pass-through';
 import { BENCH_PROJECT, BENCH_TASK, BENCH_WORKSPACE, K2_PATH, SECMASTER_PATH, startStubVendor } from './stub-vendor';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
-const OPEN_LOOP_RATE = 1000;
-const IN_FLIGHT = 2000;
+const OPEN_LOOP_RATE = Number(process.env.BENCH_RATE ?? 1000);
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 2000);
+/** Comma-separated parts to run (secmaster, k2, open, memory); all by default. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'secmaster,k2,open,memory').split(',').map((s) => s.trim()));
+/** A directory: the gateway child runs with --cpu-prof and writes its profile there on exit. */
+const PROFILE_DIR = process.env.BENCH_PROFILE;
 const KEY = 'bench-key-12345';
 
 type Ports = { stub: number; slowStub: number; proxy: number; gateway: number };
+interface Probe { rss: number; heapUsed: number; external: number; arrayBuffers: number; connections: number }
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -34,17 +43,20 @@ async function freePort(): Promise<number> {
 
 // ---- children ------------------------------------------------------------------------------------
 
-async function vendorChild(ports: Ports): Promise<void> {
+async function stubChild(ports: Ports): Promise<void> {
   await startStubVendor(ports.stub);
   await startStubVendor(ports.slowStub, 200);
+}
+
+async function proxyChild(ports: Ports): Promise<void> {
   await startPassThrough(ports.proxy, { host: '127.0.0.1', port: ports.stub });
 }
 
-async function gatewayChild(ports: Ports): Promise<void> {
+function gatewayConfig(ports: Ports) {
   const stub = `http://127.0.0.1:${ports.stub}`;
   const secmaster = (baseUrl: string) => ({
     vendor: 'huawei-secmaster', baseUrl, projectId: BENCH_PROJECT, workspaceId: BENCH_WORKSPACE,
-    auth: { type: 'token', token: 'bench-vendor-token' }, timeoutMs: 10_000,
+    auth: { type: 'token', token: 'bench-vendor-token' },
   });
   const backends: Record<string, unknown> = {
     secmaster: secmaster(stub),
@@ -53,16 +65,21 @@ async function gatewayChild(ports: Ports): Promise<void> {
   if (ADAPTERS.k2) {
     backends.k2 = { vendor: 'k2', baseUrl: `${stub}/K2Services/SyncREST.svc`, auth: { type: 'basic', username: 'bench', password: 'bench-pass' } };
   }
-  const config = parseConfig({ server: { port: ports.gateway }, auth: { apiKeys: [{ name: 'bench', key: KEY }] }, backends }, {});
-  // The default pipeline, logging included: JSON lines to stdout (this child's stdout goes to /dev/null).
-  await startGateway(config, createLogger(config.log.level));
+  // No store, log, timeout or concurrency keys: every default applies, as in a plain deployment.
+  return parseConfig({ server: { port: ports.gateway }, auth: { apiKeys: [{ name: 'bench', key: KEY }] }, backends }, {});
+}
+
+async function gatewayChild(ports: Ports): Promise<RunningGateway> {
+  const config = gatewayConfig(ports);
+  return startGateway(config, createLogger(config.log.level));
 }
 
 // ---- measurements --------------------------------------------------------------------------------
 
 interface Row { name: string; rps: number; p50: number; p99: number; errors: number }
+type Init = { method: 'POST' | 'PUT'; headers: Record<string, string>; body: string };
 
-async function cannon(name: string, url: string, init: { method: 'POST' | 'PUT'; headers: Record<string, string>; body: string }): Promise<Row> {
+async function cannon(name: string, url: string, init: Init): Promise<Row> {
   const options = { url, connections: CONNECTIONS, method: init.method, headers: init.headers, body: init.body };
   await autocannon({ ...options, duration: WARMUP });
   const result = await autocannon({ ...options, duration: DURATION });
@@ -76,62 +93,85 @@ async function cannon(name: string, url: string, init: { method: 'POST' | 'PUT';
 }
 
 function percentile(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
 }
 
-/** Open loop: requests leave on schedule whether or not earlier ones came back; latency counts from the schedule. */
-async function openLoop(url: URL, init: { method: string; headers: Record<string, string>; body: string }, seconds: number) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
-  const total = OPEN_LOOP_RATE * seconds;
-  const latencies: number[] = [];
-  let errors = 0;
-  const start = performance.now();
-  const sent: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / OPEN_LOOP_RATE;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    sent.push(
-      new Promise<void>((resolve) => {
-        const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: init.method, headers: init.headers, agent }, (res) => {
-          res.resume();
-          res.on('end', () => {
-            if (res.statusCode !== 200) errors++;
-            latencies.push(performance.now() - due);
-            resolve();
-          });
-        });
-        req.on('error', () => {
-          errors++;
+interface OpenLoopResult { rate: number; requests: number; answered: number; errors: number; p50: number; p99: number; p999: number; max: number; maxSendLagMs: number }
+
+/**
+ * Open loop: request i is due at start + i/rate and leaves then, whether or not earlier ones came back; its
+ * latency counts from when it was due, so a stall in the target (or here) shows up in the tail instead of
+ * slowing the sender down. Each timer tick sends every request that has come due. A warm-up at the same
+ * rate comes first and is not counted.
+ */
+async function openLoop(url: URL, init: Init): Promise<OpenLoopResult> {
+  const agent = new http.Agent({ keepAlive: true });
+  const run = async (seconds: number) => {
+    const total = Math.round(OPEN_LOOP_RATE * seconds);
+    const interval = 1000 / OPEN_LOOP_RATE;
+    const latencies: number[] = [];
+    let errors = 0;
+    let maxSendLagMs = 0;
+    const pending: Promise<void>[] = [];
+    const fire = (due: number) => new Promise<void>((resolve) => {
+      const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: init.method, headers: init.headers, agent }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode === 200) latencies.push(performance.now() - due);
+          else errors++;
           resolve();
         });
-        req.end(init.body);
-      }),
-    );
-  }
-  await Promise.all(sent);
+      });
+      req.on('error', () => {
+        errors++;
+        resolve();
+      });
+      req.end(init.body);
+    });
+    const start = performance.now();
+    for (let i = 0; i < total; ) {
+      const now = performance.now();
+      for (; i < total && start + i * interval <= now; i++) {
+        const due = start + i * interval;
+        maxSendLagMs = Math.max(maxSendLagMs, now - due);
+        pending.push(fire(due));
+      }
+      if (i < total) await new Promise((r) => setTimeout(r, Math.max(0, start + i * interval - performance.now())));
+    }
+    await Promise.all(pending);
+    latencies.sort((a, b) => a - b);
+    return {
+      rate: OPEN_LOOP_RATE, requests: total, answered: latencies.length, errors,
+      p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), p999: round(percentile(latencies, 99.9)),
+      max: round(latencies[latencies.length - 1] ?? NaN), maxSendLagMs: round(maxSendLagMs),
+    };
+  };
+  await run(WARMUP);
+  const result = await run(DURATION);
   agent.destroy();
-  latencies.sort((a, b) => a - b);
-  return { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), errors, requests: total };
+  return result;
 }
 
-/** Fires IN_FLIGHT requests at once against a vendor that answers after 200 ms; samples the gateway's RSS. */
-async function inFlight(gateway: ChildProcess, url: string, init: { headers: Record<string, string>; body: string }) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
-  let maxRss = 0;
+/** Fires IN_FLIGHT requests at once against a vendor that answers after 200 ms; samples the gateway's memory. */
+async function inFlight(gateway: ChildProcess, url: string, init: Init) {
+  const idle = await probe(gateway);
+  const agent = new http.Agent({ keepAlive: true });
+  const peak: Probe = { rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0, connections: 0 };
   const sample = (message: unknown) => {
-    const m = message as { rss?: number };
-    if (m.rss) maxRss = Math.max(maxRss, m.rss);
+    const m = message as Partial<Probe>;
+    if (m.rss === undefined) return;
+    for (const k of Object.keys(peak) as (keyof Probe)[]) peak[k] = Math.max(peak[k], m[k] ?? 0);
   };
   gateway.on('message', sample);
-  const timer = setInterval(() => gateway.send('rss'), 25);
+  const timer = setInterval(() => gateway.send('probe'), 20);
   const target = new URL(url);
   let ok = 0;
   let failed = 0;
+  const started = performance.now();
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, () =>
       new Promise<void>((resolve) => {
-        const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: init.headers, agent }, (res) => {
+        const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: init.method, headers: init.headers, agent }, (res) => {
           res.resume();
           res.on('end', () => {
             if (res.statusCode === 200) ok++;
@@ -147,89 +187,160 @@ async function inFlight(gateway: ChildProcess, url: string, init: { headers: Rec
       }),
     ),
   );
+  const seconds = (performance.now() - started) / 1000;
   clearInterval(timer);
-  gateway.send('rss');
   await new Promise((r) => setTimeout(r, 100));
   gateway.off('message', sample);
   agent.destroy();
-  return { inFlight: IN_FLIGHT, ok, failed, maxRssMb: round(maxRss / 1024 / 1024) };
+  const mb = (n: number) => round(n / 1024 / 1024);
+  return {
+    inFlight: IN_FLIGHT, ok, failed, seconds: round(seconds), maxConnections: peak.connections,
+    idleRssMb: mb(idle.rss), maxRssMb: mb(peak.rss), maxHeapUsedMb: mb(peak.heapUsed), maxExternalMb: mb(peak.external),
+  };
+}
+
+function probe(child: ChildProcess): Promise<Probe> {
+  return new Promise((resolve) => {
+    const on = (m: unknown) => {
+      if ((m as Partial<Probe>).rss === undefined) return;
+      child.off('message', on);
+      resolve(m as Probe);
+    };
+    child.on('message', on);
+    child.send('probe');
+  });
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
-function startChild(role: string, ports: Ports): Promise<ChildProcess> {
-  const child = fork(__filename, ['child', role, JSON.stringify(ports)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+function startChild(role: string, ports: Ports, options: { cwd?: string; stdout?: number; execArgv?: string[] } = {}): Promise<ChildProcess> {
+  const child = fork(__filename, ['child', role, JSON.stringify(ports)], {
+    cwd: options.cwd,
+    execArgv: options.execArgv ?? process.execArgv,
+    stdio: ['ignore', options.stdout ?? 'ignore', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', (m) => (m === 'ready' ? resolve(child) : reject(new Error(String(m)))));
     child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
   });
 }
 
+/** Asks a child to exit by itself (so --cpu-prof can write its profile) and waits for it. */
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.send('exit');
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  });
+}
+
 async function main(): Promise<void> {
   const ports: Ports = { stub: await freePort(), slowStub: await freePort(), proxy: await freePort(), gateway: await freePort() };
-  const vendor = await startChild('vendor', ports);
-  const gateway = await startChild('gateway', ports);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-bench-'));
+  const logFile = path.join(work, 'gateway.log');
+  const logFd = fs.openSync(logFile, 'a');
+  const stub = await startChild('stub', ports);
+  const proxy = await startChild('proxy', ports);
+  const profileArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROFILE_DIR)}`] : [];
+  const gateway = await startChild('gateway', ports, { cwd: work, stdout: logFd, execArgv: [...process.execArgv, ...profileArgs] });
   const at = (port: number, p: string) => `http://127.0.0.1:${port}${p}`;
   const json = { 'Content-Type': 'application/json' };
-  const vendorPut = { method: 'PUT' as const, headers: { 'Content-Type': 'application/json;charset=UTF-8', 'X-Auth-Token': 'bench-vendor-token' }, body: '{"action":"CONTINUE"}' };
-  const k2Post = { method: 'POST' as const, headers: { 'Content-Type': 'application/xml' }, body: '<t:UpdateTask xmlns:t="http://schemas.k2.com/task/d1" Action="a:Approve"><t:Task SerialNumber="2_24"/></t:UpdateTask>' };
-  const approve = { method: 'POST' as const, headers: { ...json, 'X-API-Key': KEY }, body: '{"action":"approve"}' };
+  const vendorPut: Init = { method: 'PUT', headers: { 'Content-Type': 'application/json;charset=UTF-8', 'X-Auth-Token': 'bench-vendor-token' }, body: '{"action":"CONTINUE"}' };
+  const k2Post: Init = { method: 'POST', headers: { 'Content-Type': 'application/xml' }, body: '<t:UpdateTask xmlns:t="http://schemas.k2.com/task/d1" Action="a:Approve"><t:Task SerialNumber="2_24"/></t:UpdateTask>' };
+  const approve: Init = { method: 'POST', headers: { ...json, 'X-API-Key': KEY }, body: '{"action":"approve"}' };
   const actionPath = (backend: string, task: string) => `/v1/backends/${backend}/tasks/${task}/actions`;
 
   console.log(`taskgate benchmark: Node ${process.version}, ${os.cpus().length} cores, ${CONNECTIONS} connections, ${DURATION} s per run after ${WARMUP} s warm-up`);
-  const routes: Record<string, Row[]> = {
-    secmaster: [
+  const routes: Record<string, Row[]> = {};
+  if (ONLY.has('secmaster')) {
+    routes.secmaster = [
       await cannon('stub direct', at(ports.stub, SECMASTER_PATH), vendorPut),
       await cannon('pass-through', at(ports.proxy, SECMASTER_PATH), vendorPut),
       await cannon('taskgate', at(ports.gateway, actionPath('secmaster', BENCH_TASK)), approve),
-    ],
-  };
-  if (ADAPTERS.k2) {
+    ];
+  }
+  if (ADAPTERS.k2 && ONLY.has('k2')) {
     routes.k2 = [
       await cannon('stub direct', at(ports.stub, K2_PATH), k2Post),
       await cannon('pass-through', at(ports.proxy, K2_PATH), k2Post),
       await cannon('taskgate', at(ports.gateway, actionPath('k2', '2_24')), approve),
     ];
   }
-  const openDirect = await openLoop(new URL(at(ports.stub, SECMASTER_PATH)), vendorPut, DURATION);
-  const openGateway = await openLoop(new URL(at(ports.gateway, actionPath('secmaster', BENCH_TASK))), approve, DURATION);
-  const memory = await inFlight(gateway, at(ports.gateway, actionPath('secmaster-slow', BENCH_TASK)), approve);
+  let open: Record<string, unknown> | undefined;
+  if (ONLY.has('open')) {
+    const direct = await openLoop(new URL(at(ports.stub, SECMASTER_PATH)), vendorPut);
+    const passThrough = await openLoop(new URL(at(ports.proxy, SECMASTER_PATH)), vendorPut);
+    const taskgate = await openLoop(new URL(at(ports.gateway, actionPath('secmaster', BENCH_TASK))), approve);
+    open = { rate: OPEN_LOOP_RATE, direct, passThrough, taskgate, addedP99Ms: round(taskgate.p99 - direct.p99) };
+  }
+  const memory = ONLY.has('memory') ? await inFlight(gateway, at(ports.gateway, actionPath('secmaster-slow', BENCH_TASK)), approve) : undefined;
+
+  await stopChild(gateway);
+  await Promise.all([stopChild(stub), stopChild(proxy)]);
+  fs.closeSync(logFd);
+  // Evidence that the pipeline ran in full: one log line and one committed audit row per action answered.
+  const logLines = fs.readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('"message":"request"')).length;
+  const db = new DatabaseSync(path.join(work, DEFAULT_SQLITE_PATH));
+  const auditRows = Number(db.prepare('SELECT count(*) AS n FROM taskgate_audit').get()!.n);
+  db.close();
+  fs.rmSync(work, { recursive: true, force: true });
 
   const summary = Object.fromEntries(
-    Object.entries(routes).map(([route, [direct, proxy, tg]]) => [route, {
-      rows: [direct, proxy, tg],
-      ratioToPassThrough: round(tg.rps / proxy.rps),
+    Object.entries(routes).map(([route, [direct, proxyRow, tg]]) => [route, {
+      rows: [direct, proxyRow, tg],
+      ratioToPassThrough: round(tg.rps / proxyRow.rps),
       addedP50Ms: round(tg.p50 - direct.p50),
       addedP99Ms: round(tg.p99 - direct.p99),
     }]),
   );
   const results = {
-    node: process.version, cores: os.cpus().length, connections: CONNECTIONS, durationSeconds: DURATION, date: new Date().toISOString(),
+    node: process.version, cores: os.cpus().length, connections: CONNECTIONS, durationSeconds: DURATION, warmupSeconds: WARMUP,
+    date: new Date().toISOString(),
     routes: summary,
-    openLoop: { rate: OPEN_LOOP_RATE, direct: openDirect, taskgate: openGateway, addedP99Ms: round(openGateway.p99 - openDirect.p99) },
+    openLoop: open,
     memory,
+    gatewayEvidence: { requestLogLines: logLines, auditRows },
   };
 
   for (const [route, s] of Object.entries(summary)) {
-    console.log(`\n${route} route`);
+    console.log(`\n${route} route (closed loop, autocannon)`);
     console.table(s.rows.map((r) => ({ target: r.name, 'req/s': r.rps, 'p50 ms': r.p50, 'p99 ms': r.p99, errors: r.errors })));
     console.log(`taskgate / pass-through: ${(s.ratioToPassThrough * 100).toFixed(1)}%   added latency over the stub: p50 ${s.addedP50Ms} ms, p99 ${s.addedP99Ms} ms`);
   }
-  console.log(`\nopen loop at ${OPEN_LOOP_RATE} req/s for ${DURATION} s: stub p99 ${openDirect.p99} ms, taskgate p99 ${openGateway.p99} ms (added ${results.openLoop.addedP99Ms} ms), errors ${openGateway.errors}`);
-  console.log(`${IN_FLIGHT} in flight against a 200 ms vendor: ${memory.ok} ok, ${memory.failed} failed, gateway RSS max ${memory.maxRssMb} MB`);
+  if (open) {
+    const o = open as { direct: OpenLoopResult; passThrough: OpenLoopResult; taskgate: OpenLoopResult; addedP99Ms: number };
+    console.log(`\nopen loop, SecMaster route, ${OPEN_LOOP_RATE} req/s for ${DURATION} s after ${WARMUP} s warm-up (latency from each request's due time)`);
+    console.table([['stub direct', o.direct], ['pass-through', o.passThrough], ['taskgate', o.taskgate]].map(([name, r]) => {
+      const x = r as OpenLoopResult;
+      return { target: name, answered: x.answered, errors: x.errors, 'p50 ms': x.p50, 'p99 ms': x.p99, 'p99.9 ms': x.p999, 'max ms': x.max, 'send lag ms': x.maxSendLagMs };
+    }));
+    console.log(`taskgate added p99 over the stub: ${o.addedP99Ms} ms`);
+  }
+  if (memory) {
+    console.log(`\n${IN_FLIGHT} at once against a 200 ms vendor: ${memory.ok} ok, ${memory.failed} failed in ${memory.seconds} s, up to ${memory.maxConnections} client connections open;`
+      + ` gateway RSS ${memory.idleRssMb} MB idle, max ${memory.maxRssMb} MB (heap used max ${memory.maxHeapUsedMb} MB)`);
+  }
+  console.log(`\ngateway evidence: ${logLines} request log lines, ${auditRows} audit rows committed`);
   const file = path.join(__dirname, '../../bench/results.json');
   fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\nwritten: bench/results.json`);
-  vendor.kill();
-  gateway.kill();
+  console.log(`written: bench/results.json`);
 }
 
 if (process.argv[2] === 'child') {
   const role = process.argv[3];
   const ports = JSON.parse(process.argv[4]) as Ports;
-  (role === 'vendor' ? vendorChild(ports) : gatewayChild(ports)).then(
-    () => {
-      process.on('message', (m) => m === 'rss' && process.send?.({ rss: process.memoryUsage().rss }));
+  const start = role === 'stub' ? stubChild(ports) : role === 'proxy' ? proxyChild(ports) : gatewayChild(ports);
+  start.then(
+    (running) => {
+      const server = (running as RunningGateway | undefined)?.server;
+      process.on('message', (m) => {
+        if (m === 'exit') return process.exit(0);
+        if (m !== 'probe') return;
+        const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+        if (!server) return process.send?.({ rss, heapUsed, external, arrayBuffers, connections: 0 });
+        server.getConnections((_e, connections) => process.send?.({ rss, heapUsed, external, arrayBuffers, connections }));
+      });
       process.send?.('ready');
     },
     (error: unknown) => process.send?.(String(error)),
