@@ -4,6 +4,7 @@ import type { VendorRequest, VendorResponse } from '../core/adapter';
 import { GatewayError } from '../core/errors';
 import type { OutboundAuth } from './auth';
 import { CONNECT_TIMEOUT_CODE, connectTimeoutAgents } from './connect-timeout';
+import { envProxyFor, nodeHttpAdapter } from './node-http-adapter';
 import { assertSafePath } from './safe-path';
 
 export interface TransportOptions {
@@ -62,13 +63,14 @@ export class HttpTransport {
       transformResponse: [(data: unknown) => data],
       validateStatus: () => true,
       decompress: true,
+      // Our own lean adapter over node:http; axios's, which alone reads proxy settings, where the environment sets one.
+      adapter: envProxyFor(this.baseUrl) ? 'http' : nodeHttpAdapter,
     });
   }
 
   async send(request: VendorRequest, limits: SendOptions = {}): Promise<VendorResponse> {
     assertSafePath(request.path);
     const timeoutMs = limits.timeoutMs ?? this.options.timeoutMs;
-    const timeout = AbortSignal.timeout(timeoutMs);
     const headers: Record<string, string | null> = { ...request.headers, ...(await this.options.auth.headers()) };
     // axios gives a bodiless PUT/POST a form Content-Type of its own; a request without a body carries none.
     if (request.body === undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['Content-Type'] = null;
@@ -78,8 +80,9 @@ export class HttpTransport {
         url: request.path,
         headers,
         data: request.body,
+        // The adapter's own timer ends this try; the signal is the whole call's deadline.
         timeout: timeoutMs,
-        signal: limits.signal ? AbortSignal.any([limits.signal, timeout]) : timeout,
+        signal: limits.signal,
       });
       const responseHeaders: Record<string, string> = {};
       for (const [name, value] of Object.entries(res.headers)) {

@@ -1,0 +1,149 @@
+// The lean axios adapter under HttpTransport: what a vendor receives, compressed answers, limits, timeouts, proxies.
+import http from 'node:http';
+import type net from 'node:net';
+import zlib from 'node:zlib';
+import axios from 'axios';
+import nock from 'nock';
+import { HttpTransport } from '../../src/transport/http';
+import { createAuth } from '../../src/transport/auth';
+import { envProxyFor, nodeHttpAdapter } from '../../src/transport/node-http-adapter';
+import { caught } from '../helpers/gateway';
+
+type Handler = (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void;
+
+/** A real vendor on loopback whose answer each test sets. */
+let handler: Handler;
+let server: http.Server;
+let base: string;
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => handler(req, Buffer.concat(chunks).toString(), res));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/base`;
+});
+afterAll(() => {
+  server.closeAllConnections();
+  return new Promise<void>((r) => server.close(() => r()));
+});
+
+const transport = (options: { timeoutMs?: number; maxResponseBytes?: number } = {}) =>
+  new HttpTransport({ baseUrl: base, timeoutMs: options.timeoutMs ?? 5000, maxResponseBytes: options.maxResponseBytes, auth: createAuth({ type: 'token', token: 'tok-1' }) });
+
+test('a vendor receives what axios sent: its path under baseUrl, auth, length, the same User-Agent and Accept-Encoding', async () => {
+  let seen: { method?: string; url?: string; headers: http.IncomingHttpHeaders; body: string } = { headers: {}, body: '' };
+  handler = (req, body, res) => {
+    seen = { method: req.method, url: req.url, headers: req.headers, body };
+    res.end('ok');
+  };
+  const res = await transport().send({ method: 'PUT', path: '/tasks/a%2Fb?x=1', headers: { 'Content-Type': 'application/json' }, body: '{"é":1}' });
+  expect(res).toMatchObject({ status: 200, body: 'ok' });
+  expect(seen).toMatchObject({ method: 'PUT', url: '/base/tasks/a%2Fb?x=1', body: '{"é":1}' });
+  expect(seen.headers).toMatchObject({
+    'content-type': 'application/json', 'content-length': String(Buffer.byteLength('{"é":1}')), 'x-auth-token': 'tok-1',
+    'user-agent': `axios/${axios.VERSION}`, 'accept-encoding': 'gzip, compress, deflate, br',
+  });
+});
+
+test('a bodiless request carries no Content-Type of its own', async () => {
+  let headers: http.IncomingHttpHeaders = {};
+  handler = (req, _body, res) => {
+    headers = req.headers;
+    res.end();
+  };
+  await transport().send({ method: 'POST', path: '/claim', headers: {} });
+  expect(headers['content-type']).toBeUndefined();
+});
+
+test.each([
+  ['gzip', zlib.gzipSync],
+  ['deflate', zlib.deflateSync],
+  ['deflate', zlib.deflateRawSync],
+  ['br', zlib.brotliCompressSync],
+])('a %s answer is decoded and its Content-Encoding dropped', async (encoding, compress) => {
+  handler = (_req, _body, res) => {
+    res.writeHead(200, { 'Content-Encoding': encoding, 'Content-Type': 'application/json' });
+    res.end(compress(Buffer.from('\uFEFF{"ok":true}')));
+  };
+  const res = await transport().send({ method: 'GET', path: '/t', headers: {} });
+  expect(res.body).toBe('{"ok":true}');
+  expect(res.headers['content-encoding']).toBeUndefined();
+  expect(res.headers['content-type']).toBe('application/json');
+});
+
+test('the size limit applies to the decoded answer: a small gzip bomb is refused with 502', async () => {
+  handler = (_req, _body, res) => {
+    res.writeHead(200, { 'Content-Encoding': 'gzip' });
+    res.end(zlib.gzipSync(Buffer.alloc(1024 * 1024)));
+  };
+  const error = await caught(transport({ maxResponseBytes: 64 * 1024 }).send({ method: 'GET', path: '/t', headers: {} }));
+  expect(error).toMatchObject({ code: 'BACKEND_ERROR', status: 502 });
+});
+
+test('an answer that is not valid gzip is a failed call, not a crash', async () => {
+  handler = (_req, _body, res) => {
+    res.writeHead(200, { 'Content-Encoding': 'gzip' });
+    res.end('not gzip at all');
+  };
+  expect((await caught(transport().send({ method: 'GET', path: '/t', headers: {} }))).code).toBe('BACKEND_UNAVAILABLE');
+});
+
+test('a vendor that never answers is a 504 BACKEND_TIMEOUT after the try timeout', async () => {
+  handler = () => undefined;
+  const started = Date.now();
+  const error = await caught(transport({ timeoutMs: 150 }).send({ method: 'GET', path: '/slow', headers: {} }));
+  expect(error).toMatchObject({ code: 'BACKEND_TIMEOUT', status: 504 });
+  expect(Date.now() - started).toBeLessThan(2000);
+});
+
+test('the call deadline (signal) ends a try in flight as a BACKEND_TIMEOUT', async () => {
+  handler = () => undefined;
+  const deadline = new AbortController();
+  setTimeout(() => deadline.abort(), 50);
+  const error = await caught(transport().send({ method: 'GET', path: '/slow', headers: {} }, { signal: deadline.signal }));
+  expect(error.code).toBe('BACKEND_TIMEOUT');
+});
+
+test('a connection cut in the middle of an answer fails the call', async () => {
+  handler = (_req, _body, res) => {
+    res.writeHead(200, { 'Content-Length': '100' });
+    res.write('partial');
+    setTimeout(() => res.socket?.destroy(), 10);
+  };
+  expect((await caught(transport().send({ method: 'GET', path: '/cut', headers: {} }))).code).toBe('BACKEND_UNAVAILABLE');
+});
+
+test('nock still intercepts the transport (tests see the real node:http path)', async () => {
+  nock('http://vendor.test').get('/x').reply(200, 'from nock');
+  const t = new HttpTransport({ baseUrl: 'http://vendor.test', timeoutMs: 1000, auth: createAuth({ type: 'token', token: 't' }) });
+  expect((await t.send({ method: 'GET', path: '/x', headers: {} })).body).toBe('from nock');
+  nock.cleanAll();
+});
+
+describe('proxies from the environment', () => {
+  test.each([
+    [{ HTTPS_PROXY: 'http://proxy:3128' }, 'https://vendor.example', true],
+    [{ https_proxy: 'http://proxy:3128' }, 'http://vendor.example', false],
+    [{ http_proxy: 'http://proxy:3128' }, 'http://vendor.example', true],
+    [{ ALL_PROXY: 'http://proxy:3128' }, 'http://vendor.example', true],
+    [{ npm_config_proxy: 'http://proxy:3128' }, 'https://vendor.example', true],
+    [{ NO_PROXY: '*' }, 'http://vendor.example', false],
+    [{}, 'https://vendor.example', false],
+  ])('%j for %s: axios own adapter (which reads them) is %s', (env, url, expected) => {
+    expect(envProxyFor(url, env)).toBe(expected);
+  });
+
+  test('with HTTP_PROXY set, a backend uses axios own adapter (which sends through the proxy); otherwise the lean one', () => {
+    const adapterOf = (t: HttpTransport) => (t as unknown as { client: { defaults: { adapter: unknown } } }).client.defaults.adapter;
+    const make = () => new HttpTransport({ baseUrl: 'http://vendor.example/api', timeoutMs: 1000, auth: createAuth({ type: 'token', token: 't' }) });
+    expect(adapterOf(make())).toBe(nodeHttpAdapter);
+    process.env.HTTP_PROXY = 'http://127.0.0.1:3128';
+    try {
+      expect(adapterOf(make())).toBe('http');
+    } finally {
+      delete process.env.HTTP_PROXY;
+    }
+  });
+});
