@@ -16,6 +16,7 @@ import { parseConfig } from '../src/config/load';
 import { startGateway, type RunningGateway } from '../src/server';
 import { createLogger } from '../src/log';
 import { DEFAULT_SQLITE_PATH } from '../src/store/open';
+import { Metrics } from '../src/http/metrics';
 import { startPassThrough } from './pass-through';
 import { BENCH_PROJECT, BENCH_TASK, BENCH_WORKSPACE, K2_PATH, SECMASTER_PATH, startStubVendor } from './stub-vendor';
 
@@ -28,10 +29,12 @@ const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 2000);
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'secmaster,k2,open,memory').split(',').map((s) => s.trim()));
 /** A directory: the gateway child runs with --cpu-prof and writes its profile there on exit. */
 const PROFILE_DIR = process.env.BENCH_PROFILE;
+/** Extra node flags for the gateway child only (space-separated), to try a V8 setting. */
+const GATEWAY_ARGS = (process.env.BENCH_GATEWAY_ARGS ?? '').split(' ').filter(Boolean);
 const KEY = 'bench-key-12345';
 
 type Ports = { stub: number; slowStub: number; proxy: number; gateway: number };
-interface Probe { rss: number; heapUsed: number; external: number; arrayBuffers: number; connections: number }
+interface Probe { rss: number; heapUsed: number; external: number; arrayBuffers: number; connections: number; cpuUs: number; systemUs: number; elu: number }
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -69,26 +72,40 @@ function gatewayConfig(ports: Ports) {
   return parseConfig({ server: { port: ports.gateway }, auth: { apiKeys: [{ name: 'bench', key: KEY }] }, backends }, {});
 }
 
+/**
+ * BENCH_ABLATE (comma-separated: log, metrics, audit) switches one part of the pipeline off in the gateway child,
+ * to measure what it costs; never used for the reported numbers.
+ */
 async function gatewayChild(ports: Ports): Promise<RunningGateway> {
+  const ablate = new Set((process.env.BENCH_ABLATE ?? '').split(',').filter(Boolean));
   const config = gatewayConfig(ports);
-  return startGateway(config, createLogger(config.log.level));
+  if (ablate.has('metrics')) Metrics.prototype.middleware = () => (_req, _res, next) => next();
+  const running = await startGateway(config, createLogger(ablate.has('log') ? 'error' : config.log.level));
+  if (ablate.has('audit')) running.store.recordAudit = async () => undefined;
+  return running;
 }
 
 // ---- measurements --------------------------------------------------------------------------------
 
-interface Row { name: string; rps: number; p50: number; p99: number; errors: number }
+/** cpuUsPerRequest: CPU time (user + system) the measured process spent per request answered. */
+interface Row { name: string; rps: number; p50: number; p99: number; errors: number; cpuUsPerRequest?: number; systemUsPerRequest?: number; eventLoopUtilization?: number }
 type Init = { method: 'POST' | 'PUT'; headers: Record<string, string>; body: string };
 
-async function cannon(name: string, url: string, init: Init): Promise<Row> {
+async function cannon(name: string, url: string, init: Init, target: ChildProcess): Promise<Row> {
   const options = { url, connections: CONNECTIONS, method: init.method, headers: init.headers, body: init.body };
   await autocannon({ ...options, duration: WARMUP });
+  const before = await probe(target);
   const result = await autocannon({ ...options, duration: DURATION });
+  const after = await probe(target);
   return {
     name,
     rps: Math.round(result.requests.average),
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
+    cpuUsPerRequest: Math.round((after.cpuUs - before.cpuUs) / Math.max(1, result.requests.total)),
+    systemUsPerRequest: Math.round((after.systemUs - before.systemUs) / Math.max(1, result.requests.total)),
+    eventLoopUtilization: round(after.elu),
   };
 }
 
@@ -96,7 +113,10 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
 }
 
-interface OpenLoopResult { rate: number; requests: number; answered: number; errors: number; p50: number; p99: number; p999: number; max: number; maxSendLagMs: number }
+interface OpenLoopResult {
+  rate: number; requests: number; answered: number; errors: number; p50: number; p99: number; p999: number; max: number; maxSendLagMs: number;
+  cpuUsPerRequest?: number; eventLoopUtilization?: number;
+}
 
 /**
  * Open loop: request i is due at start + i/rate and leaves then, whether or not earlier ones came back; its
@@ -104,7 +124,7 @@ interface OpenLoopResult { rate: number; requests: number; answered: number; err
  * slowing the sender down. Each timer tick sends every request that has come due. A warm-up at the same
  * rate comes first and is not counted.
  */
-async function openLoop(url: URL, init: Init): Promise<OpenLoopResult> {
+async function openLoop(url: URL, init: Init, target: ChildProcess): Promise<OpenLoopResult> {
   const agent = new http.Agent({ keepAlive: true });
   const run = async (seconds: number) => {
     const total = Math.round(OPEN_LOOP_RATE * seconds);
@@ -147,16 +167,18 @@ async function openLoop(url: URL, init: Init): Promise<OpenLoopResult> {
     };
   };
   await run(WARMUP);
+  const before = await probe(target);
   const result = await run(DURATION);
+  const after = await probe(target);
   agent.destroy();
-  return result;
+  return { ...result, cpuUsPerRequest: Math.round((after.cpuUs - before.cpuUs) / result.requests), eventLoopUtilization: round(after.elu) };
 }
 
 /** Fires IN_FLIGHT requests at once against a vendor that answers after 200 ms; samples the gateway's memory. */
 async function inFlight(gateway: ChildProcess, url: string, init: Init) {
   const idle = await probe(gateway);
   const agent = new http.Agent({ keepAlive: true });
-  const peak: Probe = { rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0, connections: 0 };
+  const peak: Probe = { rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0, connections: 0, cpuUs: 0, systemUs: 0, elu: 0 };
   const sample = (message: unknown) => {
     const m = message as Partial<Probe>;
     if (m.rss === undefined) return;
@@ -243,7 +265,7 @@ async function main(): Promise<void> {
   const stub = await startChild('stub', ports);
   const proxy = await startChild('proxy', ports);
   const profileArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROFILE_DIR)}`] : [];
-  const gateway = await startChild('gateway', ports, { cwd: work, stdout: logFd, execArgv: [...process.execArgv, ...profileArgs] });
+  const gateway = await startChild('gateway', ports, { cwd: work, stdout: logFd, execArgv: [...process.execArgv, ...profileArgs, ...GATEWAY_ARGS] });
   const at = (port: number, p: string) => `http://127.0.0.1:${port}${p}`;
   const json = { 'Content-Type': 'application/json' };
   const vendorPut: Init = { method: 'PUT', headers: { 'Content-Type': 'application/json;charset=UTF-8', 'X-Auth-Token': 'bench-vendor-token' }, body: '{"action":"CONTINUE"}' };
@@ -255,23 +277,23 @@ async function main(): Promise<void> {
   const routes: Record<string, Row[]> = {};
   if (ONLY.has('secmaster')) {
     routes.secmaster = [
-      await cannon('stub direct', at(ports.stub, SECMASTER_PATH), vendorPut),
-      await cannon('pass-through', at(ports.proxy, SECMASTER_PATH), vendorPut),
-      await cannon('taskgate', at(ports.gateway, actionPath('secmaster', BENCH_TASK)), approve),
+      await cannon('stub direct', at(ports.stub, SECMASTER_PATH), vendorPut, stub),
+      await cannon('pass-through', at(ports.proxy, SECMASTER_PATH), vendorPut, proxy),
+      await cannon('taskgate', at(ports.gateway, actionPath('secmaster', BENCH_TASK)), approve, gateway),
     ];
   }
   if (ADAPTERS.k2 && ONLY.has('k2')) {
     routes.k2 = [
-      await cannon('stub direct', at(ports.stub, K2_PATH), k2Post),
-      await cannon('pass-through', at(ports.proxy, K2_PATH), k2Post),
-      await cannon('taskgate', at(ports.gateway, actionPath('k2', '2_24')), approve),
+      await cannon('stub direct', at(ports.stub, K2_PATH), k2Post, stub),
+      await cannon('pass-through', at(ports.proxy, K2_PATH), k2Post, proxy),
+      await cannon('taskgate', at(ports.gateway, actionPath('k2', '2_24')), approve, gateway),
     ];
   }
   let open: Record<string, unknown> | undefined;
   if (ONLY.has('open')) {
-    const direct = await openLoop(new URL(at(ports.stub, SECMASTER_PATH)), vendorPut);
-    const passThrough = await openLoop(new URL(at(ports.proxy, SECMASTER_PATH)), vendorPut);
-    const taskgate = await openLoop(new URL(at(ports.gateway, actionPath('secmaster', BENCH_TASK))), approve);
+    const direct = await openLoop(new URL(at(ports.stub, SECMASTER_PATH)), vendorPut, stub);
+    const passThrough = await openLoop(new URL(at(ports.proxy, SECMASTER_PATH)), vendorPut, proxy);
+    const taskgate = await openLoop(new URL(at(ports.gateway, actionPath('secmaster', BENCH_TASK))), approve, gateway);
     open = { rate: OPEN_LOOP_RATE, direct, passThrough, taskgate, addedP99Ms: round(taskgate.p99 - direct.p99) };
   }
   const memory = ONLY.has('memory') ? await inFlight(gateway, at(ports.gateway, actionPath('secmaster-slow', BENCH_TASK)), approve) : undefined;
@@ -305,7 +327,7 @@ async function main(): Promise<void> {
 
   for (const [route, s] of Object.entries(summary)) {
     console.log(`\n${route} route (closed loop, autocannon)`);
-    console.table(s.rows.map((r) => ({ target: r.name, 'req/s': r.rps, 'p50 ms': r.p50, 'p99 ms': r.p99, errors: r.errors })));
+    console.table(s.rows.map((r) => ({ target: r.name, 'req/s': r.rps, 'p50 ms': r.p50, 'p99 ms': r.p99, errors: r.errors, 'CPU µs/req': r.cpuUsPerRequest, 'of it system': r.systemUsPerRequest, 'event loop busy': r.eventLoopUtilization })));
     console.log(`taskgate / pass-through: ${(s.ratioToPassThrough * 100).toFixed(1)}%   added latency over the stub: p50 ${s.addedP50Ms} ms, p99 ${s.addedP99Ms} ms`);
   }
   if (open) {
@@ -313,7 +335,7 @@ async function main(): Promise<void> {
     console.log(`\nopen loop, SecMaster route, ${OPEN_LOOP_RATE} req/s for ${DURATION} s after ${WARMUP} s warm-up (latency from each request's due time)`);
     console.table([['stub direct', o.direct], ['pass-through', o.passThrough], ['taskgate', o.taskgate]].map(([name, r]) => {
       const x = r as OpenLoopResult;
-      return { target: name, answered: x.answered, errors: x.errors, 'p50 ms': x.p50, 'p99 ms': x.p99, 'p99.9 ms': x.p999, 'max ms': x.max, 'send lag ms': x.maxSendLagMs };
+      return { target: name, answered: x.answered, errors: x.errors, 'p50 ms': x.p50, 'p99 ms': x.p99, 'p99.9 ms': x.p999, 'max ms': x.max, 'send lag ms': x.maxSendLagMs, 'CPU µs/req': x.cpuUsPerRequest, 'event loop busy': x.eventLoopUtilization };
     }));
     console.log(`taskgate added p99 over the stub: ${o.addedP99Ms} ms`);
   }
@@ -334,12 +356,17 @@ if (process.argv[2] === 'child') {
   start.then(
     (running) => {
       const server = (running as RunningGateway | undefined)?.server;
+      /** Event-loop utilization is reported for the time since the previous probe. */
+      let lastElu = performance.eventLoopUtilization();
       process.on('message', (m) => {
         if (m === 'exit') return process.exit(0);
         if (m !== 'probe') return;
         const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
-        if (!server) return process.send?.({ rss, heapUsed, external, arrayBuffers, connections: 0 });
-        server.getConnections((_e, connections) => process.send?.({ rss, heapUsed, external, arrayBuffers, connections }));
+        const { user, system } = process.cpuUsage();
+        const cpu = { cpuUs: user + system, systemUs: system, elu: performance.eventLoopUtilization(lastElu).utilization };
+        lastElu = performance.eventLoopUtilization();
+        if (!server) return process.send?.({ rss, heapUsed, external, arrayBuffers, connections: 0, ...cpu });
+        server.getConnections((_e, connections) => process.send?.({ rss, heapUsed, external, arrayBuffers, connections, ...cpu }));
       });
       process.send?.('ready');
     },
