@@ -4,7 +4,7 @@ import type { VendorRequest, VendorResponse } from '../core/adapter';
 import { GatewayError } from '../core/errors';
 import type { OutboundAuth } from './auth';
 import { CONNECT_TIMEOUT_CODE, connectTimeoutAgents } from './connect-timeout';
-import { envProxyFor, nodeHttpAdapter } from './node-http-adapter';
+import { AXIOS_ACCEPT, envProxyFor, nodeHttpRequest, type NodeHttpTarget } from './node-http-request';
 import { assertSafePath } from './safe-path';
 
 export interface TransportOptions {
@@ -32,6 +32,7 @@ export interface DescribedRequest {
 }
 
 const DEFAULT_MAX_RESPONSE = 10 * 1024 * 1024;
+const DEFAULT_ACCEPT = { Accept: AXIOS_ACCEPT };
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED']);
 /** Failures before a connection existed: the vendor cannot have seen any byte of the request. */
@@ -44,51 +45,65 @@ export function neverSent(error: unknown): boolean {
 }
 
 export class HttpTransport {
-  private readonly client: AxiosInstance;
+  /** axios with its own http adapter: only where the environment sets a proxy, which only it reads. */
+  private readonly client?: AxiosInstance;
+  /** Otherwise calls go straight over node:http (node-http-request.ts), sending what axios sent. */
+  private readonly target?: NodeHttpTarget;
   private readonly baseUrl: string;
 
   constructor(private readonly options: TransportOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    const agents = connectTimeoutAgents(options.connectTimeoutMs ?? options.timeoutMs);
+    const maxContentLength = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE;
+    if (!envProxyFor(this.baseUrl)) {
+      this.target = { baseUrl: this.baseUrl, ...agents, maxContentLength };
+      return;
+    }
     this.client = axios.create({
       baseURL: this.baseUrl,
       timeout: options.timeoutMs,
-      ...connectTimeoutAgents(options.connectTimeoutMs ?? options.timeoutMs),
+      ...agents,
       // A path is always relative to baseUrl: a task id such as `http://evil` can never pick the host.
       allowAbsoluteUrls: false,
       maxRedirects: 0,
-      maxContentLength: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE,
+      maxContentLength,
       // Bytes in, bytes out: no JSON guessing on either side, every status handed back to the adapter.
       responseType: 'text',
       transformRequest: [(data: unknown) => data],
       transformResponse: [(data: unknown) => data],
       validateStatus: () => true,
       decompress: true,
-      // Our own lean adapter over node:http; axios's, which alone reads proxy settings, where the environment sets one.
-      adapter: envProxyFor(this.baseUrl) ? 'http' : nodeHttpAdapter,
     });
   }
 
   async send(request: VendorRequest, limits: SendOptions = {}): Promise<VendorResponse> {
     assertSafePath(request.path);
     const timeoutMs = limits.timeoutMs ?? this.options.timeoutMs;
-    const headers: Record<string, string | null> = { ...request.headers, ...(await this.options.auth.headers()) };
+    const auth = await this.options.auth.headers();
+    if (this.target) {
+      try {
+        const res = await nodeHttpRequest(this.target, {
+          method: request.method, path: request.path, headers: [DEFAULT_ACCEPT, request.headers, auth], body: request.body, timeoutMs, signal: limits.signal,
+        });
+        return { status: res.status, headers: flatHeaders(res.headers), body: res.body };
+      } catch (error) {
+        throw this.networkError(error, timeoutMs);
+      }
+    }
+    const headers: Record<string, string | null> = { ...request.headers, ...auth };
     // axios gives a bodiless PUT/POST a form Content-Type of its own; a request without a body carries none.
     if (request.body === undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['Content-Type'] = null;
     try {
-      const res = await this.client.request<string>({
+      const res = await this.client!.request<string>({
         method: request.method,
         url: request.path,
         headers,
         data: request.body,
-        // The adapter's own timer ends this try; the signal is the whole call's deadline.
+        // The timeout ends this try; the signal is the whole call's deadline.
         timeout: timeoutMs,
         signal: limits.signal,
       });
-      const responseHeaders: Record<string, string> = {};
-      for (const [name, value] of Object.entries(res.headers)) {
-        if (value !== undefined && value !== null) responseHeaders[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
-      }
-      return { status: res.status, headers: responseHeaders, body: typeof res.data === 'string' ? res.data : '' };
+      return { status: res.status, headers: flatHeaders(res.headers as Record<string, unknown>), body: typeof res.data === 'string' ? res.data : '' };
     } catch (error) {
       throw this.networkError(error, timeoutMs);
     }
@@ -121,4 +136,14 @@ export class HttpTransport {
     }
     return new GatewayError('BACKEND_UNAVAILABLE', `The vendor call failed (${code || cause || 'network error'})`);
   }
+}
+
+/** Response headers as lower-case names and single string values (repeated ones joined). */
+function flatHeaders(headers: Record<string, unknown>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value !== undefined && value !== null) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return flat;
 }

@@ -1,4 +1,4 @@
-// The lean axios adapter under HttpTransport: what a vendor receives, compressed answers, limits, timeouts, proxies.
+// Vendor calls straight over node:http: what a vendor receives (what axios sent), compressed answers, limits, timeouts, proxies.
 import http from 'node:http';
 import type net from 'node:net';
 import zlib from 'node:zlib';
@@ -6,7 +6,7 @@ import axios from 'axios';
 import nock from 'nock';
 import { HttpTransport } from '../../src/transport/http';
 import { createAuth } from '../../src/transport/auth';
-import { envProxyFor, nodeHttpAdapter } from '../../src/transport/node-http-adapter';
+import { envProxyFor } from '../../src/transport/node-http-request';
 import { caught } from '../helpers/gateway';
 
 type Handler = (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void;
@@ -43,8 +43,30 @@ test('a vendor receives what axios sent: its path under baseUrl, auth, length, t
   expect(seen).toMatchObject({ method: 'PUT', url: '/base/tasks/a%2Fb?x=1', body: '{"é":1}' });
   expect(seen.headers).toMatchObject({
     'content-type': 'application/json', 'content-length': String(Buffer.byteLength('{"é":1}')), 'x-auth-token': 'tok-1',
-    'user-agent': `axios/${axios.VERSION}`, 'accept-encoding': 'gzip, compress, deflate, br',
+    'user-agent': `axios/${axios.VERSION}`, 'accept-encoding': 'gzip, compress, deflate, br', accept: axios.defaults.headers.common.Accept,
   });
+});
+
+test("an adapter's own Accept header wins over axios's default one", async () => {
+  let accept: string | undefined;
+  handler = (req, _body, res) => {
+    accept = req.headers.accept;
+    res.end();
+  };
+  await transport().send({ method: 'GET', path: '/t', headers: { accept: 'application/xml' } });
+  expect(accept).toBe('application/xml');
+});
+
+test('header values are cleaned as axios cleaned them: control characters and non-latin1 removed, ends trimmed', async () => {
+  let seen: http.IncomingHttpHeaders = {};
+  handler = (req, _body, res) => {
+    seen = req.headers;
+    res.end();
+  };
+  await transport().send({ method: 'GET', path: '/t', headers: { 'X-Note': ' a\r\nb\u0000c\u2028d\té ', 'x-auth-token': 'ignored' } });
+  expect(seen['x-note']).toBe(Buffer.from('abcd\té', 'latin1').toString('latin1'));
+  // The configured credential wins over an adapter's header of the same name, whatever its case.
+  expect(seen['x-auth-token']).toBe('tok-1');
 });
 
 test('a bodiless request carries no Content-Type of its own', async () => {
@@ -135,13 +157,13 @@ describe('proxies from the environment', () => {
     expect(envProxyFor(url, env)).toBe(expected);
   });
 
-  test('with HTTP_PROXY set, a backend uses axios own adapter (which sends through the proxy); otherwise the lean one', () => {
-    const adapterOf = (t: HttpTransport) => (t as unknown as { client: { defaults: { adapter: unknown } } }).client.defaults.adapter;
+  test('with HTTP_PROXY set, a backend sends through axios and its own adapter (which reads it); otherwise straight over node:http', () => {
+    const clientOf = (t: HttpTransport) => (t as unknown as { client?: { defaults: { adapter: unknown } } }).client;
     const make = () => new HttpTransport({ baseUrl: 'http://vendor.example/api', timeoutMs: 1000, auth: createAuth({ type: 'token', token: 't' }) });
-    expect(adapterOf(make())).toBe(nodeHttpAdapter);
+    expect(clientOf(make())).toBeUndefined();
     process.env.HTTP_PROXY = 'http://127.0.0.1:3128';
     try {
-      expect(adapterOf(make())).toBe('http');
+      expect(clientOf(make())?.defaults.adapter).toEqual(axios.defaults.adapter);
     } finally {
       delete process.env.HTTP_PROXY;
     }
