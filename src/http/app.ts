@@ -56,20 +56,12 @@ const locals = (res: Response) => res.locals as unknown as Locals;
 export function createApp({ config, gateway, logger, state = { ready: true }, store = memoryStore(), metrics = new Metrics(() => gateway.list()) }: AppDeps): express.Express {
   const app = express();
   const apiKeys = new ApiKeys(config.auth.apiKeys);
-  // Read from the gateway on the first request, not here: a failure then is a 500 like any other.
-  let wired: { backendNames: Set<string>; secrets: string[]; openapi: string } | undefined;
-  const wire = () => {
-    if (wired) return wired;
-    const backends = gateway.list();
-    instrumentBackends(backends, metrics);
-    wired = {
-      backendNames: new Set(backends.map((b) => b.name)),
-      secrets: [...config.auth.apiKeys.map((k) => k.key), ...backends.flatMap((b) => b.secrets)],
-      openapi: JSON.stringify(buildOpenApi(backends)),
-    };
-    return wired;
-  };
-  const attempts = new ActionAttempts({ gateway, store, metrics, logger, secrets: () => wire().secrets });
+  const backends = gateway.list();
+  instrumentBackends(backends, metrics);
+  const backendNames = new Set(backends.map((b) => b.name));
+  const secrets = [...config.auth.apiKeys.map((k) => k.key), ...backends.flatMap((b) => b.secrets)];
+  const openapi = JSON.stringify(buildOpenApi(backends));
+  const attempts = new ActionAttempts({ gateway, store, metrics, logger, secrets: () => secrets });
   const rateLimiter = new RateLimiter(config.auth.apiKeys);
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -106,14 +98,10 @@ export function createApp({ config, gateway, logger, state = { ready: true }, st
     const l = locals(res);
     return {
       route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched',
-      backend: l.backend !== undefined && wired?.backendNames.has(l.backend) ? l.backend : '',
+      backend: l.backend !== undefined && backendNames.has(l.backend) ? l.backend : '',
       action: isActionName(l.action) ? l.action : '',
     };
   }));
-  app.use((_req, _res, next) => {
-    wire();
-    next();
-  });
 
   const route = (path: string, handlers: Partial<Record<'get' | 'post', express.RequestHandler[]>>) => {
     const r = app.route(path);
@@ -144,7 +132,7 @@ export function createApp({ config, gateway, logger, state = { ready: true }, st
   route('/metrics', {
     get: [async (_req, res) => void res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics())],
   });
-  route('/openapi.json', { get: [(_req, res) => void res.type('application/json').send(wire().openapi)] });
+  route('/openapi.json', { get: [(_req, res) => void res.type('application/json').send(openapi)] });
   app.use(docsRouter());
 
   // Every /v1 route needs a key (401), checked before anything about the request is read.

@@ -7,6 +7,7 @@ import { Gateway } from '../../src/core/gateway';
 import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/log';
 import { parseConfig } from '../../src/config/load';
+import { createBackends } from '../../src/config/backends';
 import { startStack, type Stack } from '../helpers/stack';
 
 const TASK = '3e4c170e-7cc9-11f0-9216-fa163e209978';
@@ -136,8 +137,8 @@ test('an unexpected failure is a 500 INTERNAL_ERROR with no stack, logged with i
     auth: { apiKeys: [{ name: 'k', key: 'internal-key-1' }] },
     backends: { s: { vendor: 'huawei-secmaster', baseUrl: 'http://127.0.0.1:1', projectId: 'p', workspaceId: 'w', auth: { type: 'token', token: 't' } } },
   }, {});
-  const gateway = new Gateway([]);
-  gateway.list = () => {
+  const gateway = new Gateway(createBackends(config.backends));
+  gateway.supportedActions = () => {
     throw new TypeError('boom at SecretPlace');
   };
   const logs: string[] = [];
