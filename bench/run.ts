@@ -17,6 +17,7 @@ import { startGateway, type RunningGateway } from '../src/server';
 import { createLogger } from '../src/log';
 import { DEFAULT_SQLITE_PATH } from '../src/store/open';
 import { Metrics } from '../src/http/metrics';
+import { launcherNodeFlags } from '../src/launch';
 import { startPassThrough } from './pass-through';
 import { BENCH_PROJECT, BENCH_TASK, BENCH_WORKSPACE, K2_PATH, SECMASTER_PATH, startStubVendor } from './stub-vendor';
 
@@ -29,7 +30,8 @@ const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 2000);
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'secmaster,k2,open,memory').split(',').map((s) => s.trim()));
 /** A directory: the gateway child runs with --cpu-prof and writes its profile there on exit. */
 const PROFILE_DIR = process.env.BENCH_PROFILE;
-/** Extra node flags for the gateway child only (space-separated), to try a V8 setting. */
+/** Extra node flags for the gateway child only (space-separated), to try a V8 setting; the launcher's own
+ * flags (bin/taskgate.js's shebang, as `taskgate` and `npm start` run) always come first. */
 const GATEWAY_ARGS = (process.env.BENCH_GATEWAY_ARGS ?? '').split(' ').filter(Boolean);
 const KEY = 'bench-key-12345';
 
@@ -265,7 +267,7 @@ async function main(): Promise<void> {
   const stub = await startChild('stub', ports);
   const proxy = await startChild('proxy', ports);
   const profileArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROFILE_DIR)}`] : [];
-  const gateway = await startChild('gateway', ports, { cwd: work, stdout: logFd, execArgv: [...process.execArgv, ...profileArgs, ...GATEWAY_ARGS] });
+  const gateway = await startChild('gateway', ports, { cwd: work, stdout: logFd, execArgv: [...process.execArgv, ...launcherNodeFlags(), ...profileArgs, ...GATEWAY_ARGS] });
   const at = (port: number, p: string) => `http://127.0.0.1:${port}${p}`;
   const json = { 'Content-Type': 'application/json' };
   const vendorPut: Init = { method: 'PUT', headers: { 'Content-Type': 'application/json;charset=UTF-8', 'X-Auth-Token': 'bench-vendor-token' }, body: '{"action":"CONTINUE"}' };
