@@ -55,7 +55,8 @@ export function fullConfigSchema(): object {
 let validator: ReturnType<Ajv2020['compile']> | undefined;
 
 function validate(config: unknown): ErrorObject[] {
-  validator ??= new Ajv2020({ allErrors: true, useDefaults: true, strict: false }).compile(fullConfigSchema());
+  // coerceTypes: `port: ${PORT}` is text after interpolation; "8080" for an integer key is read as 8080.
+  validator ??= new Ajv2020({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false }).compile(fullConfigSchema());
   return validator(config) ? [] : (validator.errors ?? []);
 }
 

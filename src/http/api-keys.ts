@@ -34,11 +34,9 @@ export class ApiKeys {
 }
 
 function presentedKey(req: Request): string | undefined {
-  const header = req.get('authorization');
-  if (header) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    return match?.[1];
-  }
+  // Authorization counts only as a Bearer key: another scheme (Basic, for a proxy) leaves X-API-Key to speak.
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+  if (bearer) return bearer[1];
   const key = req.get('x-api-key');
   return key && key.trim() !== '' ? key.trim() : undefined;
 }

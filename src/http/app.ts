@@ -163,6 +163,10 @@ export function createApp({ config, gateway, logger, state = { ready: true }, st
 
   const jsonBody = [
     (req: Request, _res: Response, next: NextFunction) => {
+      const length = req.headers['content-length'];
+      if (req.headers['transfer-encoding'] === undefined && (length === undefined || Number(length) === 0)) {
+        throw new GatewayError('INVALID_REQUEST', 'The request has no body: send a JSON object as application/json');
+      }
       if (!req.is(['application/json', 'application/*+json'])) {
         throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
       }

@@ -50,6 +50,9 @@ export function fromFrameworkError(error: unknown): GatewayError | undefined {
     case 'request.aborted':
       return new GatewayError('INVALID_REQUEST', 'The request was aborted by the client');
     default:
-      return undefined;
+      // Any other client error the body reader reports (a gzip body that does not inflate, say) is a 400.
+      return typeof e?.status === 'number' && e.status >= 400 && e.status < 500
+        ? new GatewayError('INVALID_REQUEST', 'The request body could not be read (is its Content-Encoding right?)')
+        : undefined;
   }
 }

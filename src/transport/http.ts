@@ -28,7 +28,7 @@ export interface DescribedRequest {
   method: string;
   url: string;
   headers: Record<string, string>;
-  body?: string;
+  body: string;
 }
 
 const DEFAULT_MAX_RESPONSE = 10 * 1024 * 1024;
@@ -113,9 +113,8 @@ export class HttpTransport {
     assertSafePath(request.path);
     const headers = { ...request.headers };
     for (const name of this.options.auth.secretHeaders) headers[name] = '***';
-    const described: DescribedRequest = { method: request.method, url: this.baseUrl + request.path, headers };
-    if (request.body !== undefined) described.body = request.body;
-    return described;
+    // The exact text that would be sent: empty where the call has no body (contract section 4, dry-run).
+    return { method: request.method, url: this.baseUrl + request.path, headers, body: request.body ?? '' };
   }
 
   private networkError(error: unknown, timeoutMs: number): GatewayError {

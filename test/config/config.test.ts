@@ -47,7 +47,7 @@ test.each([
   ['a missing baseUrl', (c: any) => delete c.backends.secmaster.baseUrl, 'backends.secmaster.baseUrl: is required'],
   ['an auth key of another type', (c: any) => (c.backends.secmaster.auth.password = 'x'), 'backends.secmaster.auth.password: unknown key'],
   ['an unknown auth type', (c: any) => (c.backends.secmaster.auth = { type: 'magic' }), 'backends.secmaster.auth.type: must be one of'],
-  ['a short API key', (c: any) => (c.auth.apiKeys[0].key = 'short'), 'auth.apiKeys.0.key: must NOT have fewer than 8 characters'],
+  ['an empty API key', (c: any) => (c.auth.apiKeys[0].key = ''), 'auth.apiKeys.0.key: must NOT have fewer than 1 characters'],
   ['a bad body limit', (c: any) => (c.server = { bodyLimit: 'lots' }), 'server.bodyLimit: must match pattern'],
   ['no backends', (c: any) => (c.backends = {}), 'backends: must NOT have fewer than 1 properties'],
 ])('%s is an error naming the key path', (_name, mutate, message) => {
@@ -82,3 +82,13 @@ function exampleEnv(): Record<string, string> {
   const text = fs.readFileSync(path.join(__dirname, '../../config/example.yaml'), 'utf8');
   return Object.fromEntries([...text.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((m) => [m[1], `dummy-${m[1].toLowerCase()}-value`]));
 }
+
+test('a number from the environment fills a numeric key; short API keys are allowed', () => {
+  const config = valid() as any;
+  config.server = { port: '${PORT}' };
+  config.backends.secmaster.timeoutMs = '${TIMEOUT}';
+  config.auth.apiKeys[0].key = 'k';
+  const parsed = parseConfig(config, { ...env, PORT: '8191', TIMEOUT: '2500' });
+  expect(parsed.server.port).toBe(8191);
+  expect(parsed.backends.secmaster.timeoutMs).toBe(2500);
+});

@@ -154,3 +154,34 @@ test('an unexpected failure is a 500 INTERNAL_ERROR with no stack, logged with i
   expect(JSON.stringify(body)).not.toMatch(/boom|SecretPlace|TypeError/);
   expect(logs.join('')).toMatch(/boom at SecretPlace/);
 });
+
+describe('facade: edge cases found by the black-box review', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.close());
+  const ACTIONS = '/v1/backends/secmaster/tasks/3e4c170e-7cc9-11f0-9216-fa163e209978/actions';
+
+  test('an empty body is 400, not 415', async () => {
+    const res = await stack.request('POST', ACTIONS, { headers: { 'Content-Type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('INVALID_REQUEST');
+  });
+
+  test('a body whose Content-Encoding lies is 400, never a 500', async () => {
+    const res = await stack.request('POST', ACTIONS, { body: '{"action":"approve"}', headers: { 'Content-Encoding': 'gzip' } });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('INVALID_REQUEST');
+  });
+
+  test('a non-Bearer Authorization header leaves X-API-Key to authenticate', async () => {
+    const res = await stack.request('GET', '/v1/backends', { headers: { Authorization: 'Basic dXNlcjpwYXNz' } });
+    expect(res.status).toBe(200);
+  });
+
+  test('dry-run lists a body for every call, empty where the vendor call has none', async () => {
+    const res = await stack.request('POST', '/v1/backends/ibm/tasks/_TKI:a01b0170.3c1d2e4f.5a6b7c8d.90000001/actions?dryRun=true', { body: { action: 'claim' } });
+    expect(res.body.vendorRequests).toEqual([expect.objectContaining({ method: 'PUT', body: '' })]);
+  });
+});

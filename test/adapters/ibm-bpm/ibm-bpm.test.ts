@@ -124,7 +124,7 @@ describe('reject capability per backend (supports hook)', () => {
           sent.push(request);
           return { status: 200, headers: {}, body: '' };
         },
-        describe: (request) => ({ method: request.method, url: request.path, headers: request.headers }),
+        describe: (request) => ({ method: request.method, url: request.path, headers: request.headers, body: request.body ?? '' }),
       },
     };
     return { gateway: new Gateway([backend]), sent };
@@ -146,7 +146,7 @@ describe('reject capability per backend (supports hook)', () => {
     const { gateway } = gatewayWith({ outcomes: { reject: { faultName: 'Rejected' } } });
     expect(gateway.supportedActions(gateway.backend('ibm'))).toContain('reject');
     expect(gateway.dryRun(cmd({ action: 'reject' })).vendorRequests).toEqual([
-      { method: 'PUT', url: `${PATH}?action=complete&faultName=Rejected`, headers: { Accept: 'application/json' } },
+      { method: 'PUT', url: `${PATH}?action=complete&faultName=Rejected`, headers: { Accept: 'application/json' }, body: '' },
     ]);
   });
 });

@@ -28,7 +28,9 @@ describe('backend options', () => {
   });
 
   test('a wrong type or an unknown key is refused by the config schema', () => {
-    expect(() => backendConfig({ timeZone: 42 })).toThrow(/backends\.oracle\.timeZone/);
+    // Config types are coerced (`${ENV}` values are text), so 42 is read as "42": still no zone, still refused.
+    expect(() => createBackend('oracle', backendConfig({ timeZone: 42 }))).toThrow(/backends\.oracle\.timeZone/);
+    expect(() => backendConfig({ timeZone: { zone: 'UTC' } })).toThrow(/backends\.oracle\.timeZone/);
     expect(() => backendConfig({ timezone: 'UTC' })).toThrow(/backends\.oracle\.timezone: unknown key/);
   });
 
