@@ -77,7 +77,7 @@ export class ActionAttempts {
   }
 
   /** POST /v1/backends/{backend}/tasks/{taskId}/actions (not dry-run): idempotency, perform, audit, answer. */
-  async handle(req: Request, res: Response, backend: string, taskId: string, trace: CallTrace): Promise<void> {
+  async handle(req: Request, res: Response, backend: string, taskId: string, trace: CallTrace, includeRaw = false): Promise<void> {
     const started = this.now();
     const hr = process.hrtime.bigint();
     const { requestId, caller } = res.locals as { requestId: string; caller: Caller };
@@ -92,7 +92,7 @@ export class ActionAttempts {
       const cmd = this.command(backend, taskId, body);
       res.locals.action = cmd.action;
       if (key === undefined) {
-        ({ outcome } = await this.execute(cmd, requestId, trace));
+        ({ outcome } = await this.execute(cmd, requestId, trace, includeRaw));
       } else {
         const claim = await this.deps.store.claimIdempotencyKey({
           scope: caller.name, key, fingerprint: fingerprint(backend, taskId, req.query, body), nowMs: started, ttlMs: IDEMPOTENCY_TTL_MS,
@@ -110,7 +110,7 @@ export class ActionAttempts {
             : 'A request with this Idempotency-Key is still running; retry after it has finished');
         } else {
           claimed = { key, acted: false };
-          const done = await this.execute(cmd, requestId, trace);
+          const done = await this.execute(cmd, requestId, trace, includeRaw);
           outcome = done.outcome;
           claimed.acted = done.mayHaveActed;
         }
@@ -174,10 +174,11 @@ export class ActionAttempts {
   }
 
   /** Performs a validated command; the answer (success or problem) and whether the vendor may have acted. */
-  private async execute(cmd: ActionCommand, requestId: string, trace: CallTrace): Promise<{ outcome: Outcome; mayHaveActed: boolean }> {
+  private async execute(cmd: ActionCommand, requestId: string, trace: CallTrace, includeRaw = false): Promise<{ outcome: Outcome; mayHaveActed: boolean }> {
     const { watch, result, error } = await watchVendorCalls(() => this.deps.gateway.perform(cmd, trace));
     if (error !== undefined) return { outcome: this.problem(error, requestId, { backend: cmd.backend, taskId: cmd.taskId, action: cmd.action }), mayHaveActed: watch.mayHaveActed };
-    if (result!.task) {
+    // The vendor's own object only with ?include=raw (contract section 6).
+    if (result!.task && !includeRaw) {
       const { raw: _raw, ...task } = result!.task;
       result!.task = task;
     }

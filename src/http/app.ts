@@ -19,7 +19,7 @@ import { instrumentBackends } from './vendor-calls';
 import { ApiKeys, mayUseBackend, type Caller } from './api-keys';
 import { fromFrameworkError, sendProblem } from './problem';
 import { RateLimiter } from './rate-limit';
-import { validateActionBody, validateDryRun, validateGetQuery, validateListQuery } from './validation';
+import { validateActionBody, validateActionQuery, validateGetQuery, validateListQuery } from './validation';
 
 export interface AppState {
   /** False while draining after SIGTERM: /readyz answers 503 so load balancers stop sending. */
@@ -226,9 +226,9 @@ export function createApp({ config, gateway, logger, state = { ready: true }, st
       async (req, res) => {
         const backend = String(req.params.backend);
         const taskId = taskIdOf(req);
-        const dryRun = validateDryRun(req.query as Record<string, unknown>);
+        const { dryRun, includeRaw } = validateActionQuery(req.query as Record<string, unknown>);
         // Not a dry-run: Idempotency-Key, perform, audit row committed, then the answer (src/http/action-attempts.ts).
-        if (!dryRun) return attempts.handle(req, res, backend, taskId, locals(res).trace);
+        if (!dryRun) return attempts.handle(req, res, backend, taskId, locals(res).trace, includeRaw);
         const { action, params } = validateActionBody(req.body);
         locals(res).action = action;
         const command = { ...params, backend, taskId, action };

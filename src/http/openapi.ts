@@ -135,6 +135,7 @@ export function buildOpenApi(backends: Backend[]): Json {
           operationId: 'performAction', tags: ['actions'], summary: 'Perform one canonical action',
           parameters: [
             queryParam('dryRun', { type: 'boolean', default: false }, 'Validate and translate only: nothing is sent, nothing is audited'),
+            include,
             { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[\\x20-\\x7e]{1,255}$' },
               description: 'Same key and request within 24 h: the first answer is replayed (header Idempotent-Replayed: true) without a vendor call' },
             { name: 'X-On-Behalf-Of', in: 'header', required: false, schema: { type: 'string', maxLength: 256 }, description: 'The person the caller acts for; recorded in the audit trail' },

@@ -101,6 +101,16 @@ export function validateGetQuery(query: Query): { includeRaw: boolean } {
 
 export function validateDryRun(query: Query): boolean {
   rejectUnknown(query, ['dryRun']);
+  return dryRunOf(query);
+}
+
+/** The action route's query: `dryRun`, and `include=raw` for the vendor's object in the returned task. */
+export function validateActionQuery(query: Query): { dryRun: boolean; includeRaw: boolean } {
+  rejectUnknown(query, ['dryRun', 'include']);
+  return { dryRun: dryRunOf(query), includeRaw: validateInclude(query) };
+}
+
+function dryRunOf(query: Query): boolean {
   const dryRun = single(query, 'dryRun');
   if (dryRun !== undefined && dryRun !== 'true' && dryRun !== 'false') {
     throw invalid("Query parameter 'dryRun' must be true or false", [{ path: 'dryRun', message: 'must be true or false' }]);

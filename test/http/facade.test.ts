@@ -185,3 +185,17 @@ describe('facade: edge cases found by the black-box review', () => {
     expect(res.body.vendorRequests).toEqual([expect.objectContaining({ method: 'PUT', body: '' })]);
   });
 });
+
+test('the action route answers the vendor object in the task only with ?include=raw', async () => {
+  const stack = await startStack();
+  try {
+    const plain = await stack.request('POST', '/v1/backends/oracle/tasks/200041/actions', { body: { action: 'claim' } });
+    expect(plain.body.task.raw).toBeUndefined();
+    const raw = await stack.request('POST', '/v1/backends/oracle/tasks/200041/actions?include=raw', { body: { action: 'release' } });
+    expect(raw.status).toBe(200);
+    expect(raw.body.task.raw).toMatchObject({ kind: 'task', id: '200041' });
+    expect((await stack.request('POST', '/v1/backends/oracle/tasks/200041/actions?include=all', { body: { action: 'claim' } })).status).toBe(400);
+  } finally {
+    await stack.close();
+  }
+});
