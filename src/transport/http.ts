@@ -1,4 +1,4 @@
-// Moves bytes between the gateway and one backend: one axios instance with a keep-alive agent per backend.
+// Moves bytes between the gateway and one backend: node:http on a keep-alive agent (axios where a proxy is set).
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import type { VendorRequest, VendorResponse } from '../core/adapter';
 import { GatewayError } from '../core/errors';
