@@ -3,7 +3,6 @@ import { GatewayError } from '../core/errors';
 
 interface Waiter {
   grant: () => void;
-  reject: (error: GatewayError) => void;
 }
 
 export class ConcurrencyLimit {
@@ -24,10 +23,10 @@ export class ConcurrencyLimit {
   }
 
   /**
-   * Resolves with a release function once a slot is free. A full queue, or a deadline that passes while
-   * waiting, is 503 BACKEND_UNAVAILABLE: the vendor was not called.
+   * Resolves with a release function once a slot is free. A full queue, or `waitMs` (the call's time left) passing
+   * while queued, is 503 BACKEND_UNAVAILABLE: the vendor was not called. The timer exists only while queued.
    */
-  acquire(deadline?: AbortSignal): Promise<() => void> {
+  acquire(waitMs = Infinity): Promise<() => void> {
     if (this.active < this.maxInFlight) {
       this.active += 1;
       return Promise.resolve(this.releaser());
@@ -37,21 +36,22 @@ export class ConcurrencyLimit {
         new GatewayError('BACKEND_UNAVAILABLE', `Too many calls to this backend: ${this.maxInFlight} in flight and ${this.maxQueue} waiting`, { retryAfter: 1 }),
       );
     }
+    const noSlot = () => new GatewayError('BACKEND_UNAVAILABLE', 'No free slot for a call to this backend within its deadline', { retryAfter: 1 });
+    if (waitMs <= 0) return Promise.reject(noSlot());
     return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        const index = this.queue.indexOf(waiter);
-        if (index >= 0) this.queue.splice(index, 1);
-        reject(new GatewayError('BACKEND_UNAVAILABLE', 'No free slot for a call to this backend within its deadline', { retryAfter: 1 }));
-      };
+      const timer = Number.isFinite(waitMs)
+        ? setTimeout(() => {
+          const index = this.queue.indexOf(waiter);
+          if (index >= 0) this.queue.splice(index, 1);
+          reject(noSlot());
+        }, waitMs)
+        : undefined;
       const waiter: Waiter = {
         grant: () => {
-          deadline?.removeEventListener('abort', onAbort);
+          clearTimeout(timer);
           resolve(this.releaser());
         },
-        reject,
       };
-      if (deadline?.aborted) return onAbort();
-      deadline?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(waiter);
     });
   }

@@ -17,10 +17,9 @@ export interface TransportOptions {
   connectTimeoutMs?: number;
 }
 
-/** Per-call limits set by the resilience layer: this try's timeout and the call's overall deadline. */
+/** Per-try limits set by the resilience layer: this try's timeout (never beyond the call's deadline). */
 export interface SendOptions {
   timeoutMs?: number;
-  signal?: AbortSignal;
 }
 
 /** A vendor request as dry-run shows it: absolute URL, credential headers masked. */
@@ -83,7 +82,7 @@ export class HttpTransport {
     if (this.target) {
       try {
         const res = await nodeHttpRequest(this.target, {
-          method: request.method, path: request.path, headers: [DEFAULT_ACCEPT, request.headers, auth], body: request.body, timeoutMs, signal: limits.signal,
+          method: request.method, path: request.path, headers: [DEFAULT_ACCEPT, request.headers, auth], body: request.body, timeoutMs,
         });
         return { status: res.status, headers: flatHeaders(res.headers), body: res.body };
       } catch (error) {
@@ -99,9 +98,7 @@ export class HttpTransport {
         url: request.path,
         headers,
         data: request.body,
-        // The timeout ends this try; the signal is the whole call's deadline.
         timeout: timeoutMs,
-        signal: limits.signal,
       });
       return { status: res.status, headers: flatHeaders(res.headers as Record<string, unknown>), body: typeof res.data === 'string' ? res.data : '' };
     } catch (error) {

@@ -4,7 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import axios, { AxiosError, CanceledError } from 'axios';
+import axios, { AxiosError } from 'axios';
 
 /** The headers axios added to every call, so a vendor sees the same request as before. */
 export const AXIOS_ACCEPT = 'application/json, text/plain, */*';
@@ -48,6 +48,8 @@ export interface NodeHttpTarget {
   httpsAgent: https.Agent;
   /** Largest answer accepted, in bytes after decoding. */
   maxContentLength: number;
+  /** baseUrl parsed, on first use. */
+  parsed?: URL;
 }
 
 export interface NodeHttpCall {
@@ -57,8 +59,6 @@ export interface NodeHttpCall {
   headers: Record<string, string>[];
   body?: string;
   timeoutMs: number;
-  /** The whole call's deadline. */
-  signal?: AbortSignal;
 }
 
 export interface NodeHttpAnswer {
@@ -67,41 +67,65 @@ export interface NodeHttpAnswer {
   body: string;
 }
 
+/** A value axios would have sent unchanged: printable ASCII, no space at either end. */
+const CLEAN_HEADER_VALUE = /^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/;
+
 function headerValue(value: string): string {
+  if (CLEAN_HEADER_VALUE.test(value)) return value;
   const clean = String(value).replace(BAD_HEADER_CHARS, '');
   return clean.replace(/^[ \t]+|[ \t]+$/g, '');
 }
 
 /** The outgoing headers: merged case-insensitively, then axios's User-Agent, Accept-Encoding and Content-Length. */
-function outgoingHeaders(sources: Record<string, string>[], body: Buffer | undefined): Record<string, string> {
+function outgoingHeaders(sources: Record<string, string>[], bodyLength: number | undefined): Record<string, string> {
   const merged = new Map<string, [string, string]>();
   for (const source of sources) {
     for (const name in source) merged.set(name.toLowerCase(), [name, headerValue(source[name])]);
   }
   if (!merged.has('user-agent')) merged.set('user-agent', ['User-Agent', USER_AGENT]);
   if (!merged.has('accept-encoding')) merged.set('accept-encoding', ['Accept-Encoding', ACCEPT_ENCODING]);
-  if (body && !merged.has('content-length')) merged.set('content-length', ['Content-Length', String(body.length)]);
+  if (bodyLength !== undefined && !merged.has('content-length')) merged.set('content-length', ['Content-Length', String(bodyLength)]);
   const headers: Record<string, string> = {};
   for (const [name, value] of merged.values()) headers[name] = value;
   return headers;
 }
 
 /**
+ * A path the URL parser would leave exactly as it is: only characters it never encodes in a path or a query
+ * (`'` is encoded in a query), and no dot segment to resolve. Anything else goes through `new URL`.
+ */
+const CANONICAL_PATH = /^\/[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*$/;
+const DOT_SEGMENT = /\/(?:\.|%2e)/i;
+
+/** Where a call goes: the base URL parsed once per target, the call's path appended as axios did. */
+export function locate(target: NodeHttpTarget, path: string): URL | { protocol: string; hostname: string; port: string; pathname: string; search: string; username: string; password: string } {
+  const relative = `/${path.replace(/^\/+/, '')}`;
+  const base = (target.parsed ??= new URL(target.baseUrl));
+  if (!CANONICAL_PATH.test(relative) || DOT_SEGMENT.test(relative) || base.search || base.hash || base.pathname.includes('%')) {
+    // As axios did: the path appended to the base, then read as a URL (so its pathname is what is sent).
+    return new URL(`${target.baseUrl}${relative}`);
+  }
+  const query = relative.indexOf('?');
+  const basePath = base.pathname === '/' ? '' : base.pathname.replace(/\/+$/, '');
+  return {
+    protocol: base.protocol, hostname: base.hostname, port: base.port, username: base.username, password: base.password,
+    pathname: basePath + (query < 0 ? relative : relative.slice(0, query)),
+    search: query < 0 || query === relative.length - 1 ? '' : relative.slice(query),
+  };
+}
+
+/**
  * Sends one call and reads the whole answer as text (gzip, deflate and br decoded, the size limit applied to the
- * decoded bytes). Failures are AxiosErrors with axios's codes: ECONNABORTED for the try timeout, ERR_CANCELED for
- * the deadline, ERR_BAD_RESPONSE for an answer too large or cut short, and the socket's own code otherwise.
+ * decoded bytes). Failures are AxiosErrors with axios's codes: ECONNABORTED for the try timeout, ERR_BAD_RESPONSE
+ * for an answer too large or cut short, and the socket's own code otherwise.
  */
 export function nodeHttpRequest(target: NodeHttpTarget, call: NodeHttpCall): Promise<NodeHttpAnswer> {
   return new Promise<NodeHttpAnswer>((resolve, reject) => {
-    const { signal } = call;
-    if (signal?.aborted) return reject(new CanceledError());
-    let url: URL;
+    let url: ReturnType<typeof locate>;
     let headers: Record<string, string>;
-    const body = call.body === undefined ? undefined : Buffer.from(call.body);
     try {
-      // As axios did: the path appended to the base, then read as a URL (so its pathname is what is sent).
-      url = new URL(`${target.baseUrl}/${call.path.replace(/^\/+/, '')}`);
-      headers = outgoingHeaders(call.headers, body);
+      url = locate(target, call.path);
+      headers = outgoingHeaders(call.headers, call.body === undefined ? undefined : Buffer.byteLength(call.body));
     } catch (error) {
       return reject(AxiosError.from(error, AxiosError.ERR_BAD_REQUEST));
     }
@@ -126,7 +150,6 @@ export function nodeHttpRequest(target: NodeHttpTarget, call: NodeHttpCall): Pro
       if (done) return;
       done = true;
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
       if (error !== undefined) reject(error);
       else resolve(answer!);
     };
@@ -134,7 +157,6 @@ export function nodeHttpRequest(target: NodeHttpTarget, call: NodeHttpCall): Pro
       finish(error);
       req?.destroy();
     };
-    const onAbort = () => fail(new CanceledError());
     const tooLarge = () => new AxiosError(`maxContentLength size of ${limit} exceeded`, AxiosError.ERR_BAD_RESPONSE);
     const timer = setTimeout(() => fail(new AxiosError(`timeout of ${call.timeoutMs}ms exceeded`, AxiosError.ECONNABORTED)), call.timeoutMs);
 
@@ -175,7 +197,7 @@ export function nodeHttpRequest(target: NodeHttpTarget, call: NodeHttpCall): Pro
       return fail(AxiosError.from(error, AxiosError.ERR_BAD_REQUEST));
     }
     req.on('error', (error) => finish(AxiosError.from(error)));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    req.end(body);
+    // A string body leaves in the same write as the headers.
+    req.end(call.body);
   });
 }

@@ -55,18 +55,25 @@ export class ResilientTransport {
     return this.inner.describe(request);
   }
 
+  /**
+   * The deadline is a time budget, not an AbortSignal: each wait (queue slot, try, backoff) is given the time left,
+   * so nothing outlives the call. (AbortSignal.timeout kept a timer and a weak signal alive for the full
+   * timeoutMs after every call, and its listeners were a measurable share of each call: docs/performance.md.)
+   */
   async send(request: VendorRequest): Promise<VendorResponse> {
-    const deadline = AbortSignal.timeout(this.options.timeoutMs);
+    const now = this.options.now ?? Date.now;
+    const started = now();
+    const left = () => this.options.timeoutMs - (now() - started);
     const permit = this.breaker.admit(this.options.backend);
     let release: () => void;
     try {
-      release = await this.limit.acquire(deadline);
+      release = await this.limit.acquire(left());
     } catch (error) {
       permit.neutral();
       throw error;
     }
     try {
-      const response = await this.tries(request, deadline);
+      const response = await this.tries(request, left);
       if (response.status >= 500) permit.failure();
       else permit.success();
       return response;
@@ -80,19 +87,19 @@ export class ResilientTransport {
     }
   }
 
-  private async tries(request: VendorRequest, deadline: AbortSignal): Promise<VendorResponse> {
-    const started = (this.options.now ?? Date.now)();
-    const left = () => this.options.timeoutMs - ((this.options.now ?? Date.now)() - started);
+  private async tries(request: VendorRequest, left: () => number): Promise<VendorResponse> {
     // A retry holds its budget slot from the decision until its try has finished.
     let budgetSlot: (() => void) | undefined;
     for (let attempt = 0; ; attempt += 1) {
       let response: VendorResponse | undefined;
       let error: unknown;
       try {
-        if (deadline.aborted) throw this.deadlineError();
-        response = await this.inner.send(request, { timeoutMs: Math.min(this.options.tryTimeoutMs ?? Infinity, left()), signal: deadline });
+        const remaining = left();
+        if (remaining <= 0) throw this.deadlineError();
+        response = await this.inner.send(request, { timeoutMs: Math.min(this.options.tryTimeoutMs ?? Infinity, remaining) });
       } catch (caught) {
-        error = deadline.aborted ? this.deadlineError() : caught;
+        // A try cut short by the time left is the whole call's timeout.
+        error = left() <= 0 && caught instanceof GatewayError && caught.code === 'BACKEND_TIMEOUT' ? this.deadlineError() : caught;
       } finally {
         budgetSlot?.();
         budgetSlot = undefined;
@@ -108,28 +115,11 @@ export class ResilientTransport {
       const slot = this.budget.take(this.limit.inFlight);
       if (!slot) return giveUp();
       budgetSlot = slot;
-      await sleep(wait, deadline);
-      if (deadline.aborted) {
-        slot();
-        return giveUp();
-      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 
   private deadlineError(): GatewayError {
     return new GatewayError('BACKEND_TIMEOUT', `The vendor did not answer within ${this.options.timeoutMs} ms`);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

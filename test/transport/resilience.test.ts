@@ -216,6 +216,23 @@ describe('deadline', () => {
     expect(error.status).toBe(504);
   });
 
+  test('the call deadline ends a try in flight, whatever the transport underneath allows', async () => {
+    nock(BASE).put('/tasks/1').delay(2000).reply(200, 'late');
+    const started = Date.now();
+    const error = await caught(transport({}, 150, plain(BASE, 60_000)).send(PUT));
+    expect(error).toMatchObject({ code: 'BACKEND_TIMEOUT', message: 'The vendor did not answer within 150 ms' });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  test('time spent waiting for a slot counts against the deadline', async () => {
+    nock(BASE).get('/tasks/1').delay(120).reply(200, 'first').get('/tasks/1').delay(120).reply(200, 'second');
+    const t = transport({ concurrency: 1, retry: { maxRetries: 0 } }, 200, plain(BASE, 60_000));
+    const [first, second] = await Promise.allSettled([t.send(GET), t.send(GET)]);
+    expect(first).toMatchObject({ status: 'fulfilled', value: { status: 200 } });
+    // 120 ms in the queue leaves 80 ms of its 200: not enough for a 120 ms answer.
+    expect(second).toMatchObject({ status: 'rejected', reason: { code: 'BACKEND_TIMEOUT' } });
+  });
+
   test('tryTimeoutMs cuts one slow try well before the overall deadline', async () => {
     nock(BASE).get('/tasks/1').delay(1000).reply(200, 'late');
     const error = await caught(transport({ tryTimeoutMs: 100 }, 5000).send(GET));
@@ -239,7 +256,7 @@ describe('bounded concurrency', () => {
   test('a queued call whose deadline passes leaves the queue with 503', async () => {
     const limit = new ConcurrencyLimit(1, 5);
     const release = await limit.acquire();
-    const waiting = limit.acquire(AbortSignal.timeout(50));
+    const waiting = limit.acquire(50);
     await expect(waiting).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
     expect(limit.waiting).toBe(0);
     release();
