@@ -9,10 +9,13 @@ import type { AuditRecord } from './store';
 
 type Param = string | number | null;
 
-interface PendingAudit {
-  params: Param[];
+interface Waiter {
   resolve: () => void;
   reject: (error: unknown) => void;
+}
+
+interface PendingAudit extends Waiter {
+  params: Param[];
 }
 
 export class SqliteStore extends SqlStore {
@@ -23,14 +26,21 @@ export class SqliteStore extends SqlStore {
   private readonly statements = new Map<string, StatementSync>();
   /** Audit records waiting for the next group commit (see recordAudit). */
   private pendingAudit: PendingAudit[] = [];
+  /** The write-ahead log, opened on the first sync: fdatasync'd off the event loop (see `durable`). */
+  private walFd?: number;
+  private syncing = false;
+  /** Committed writes waiting for the next WAL sync. */
+  private awaitingSync: Waiter[] = [];
 
   /** `file` is a path (its directory is created) or `:memory:`. */
   constructor(readonly file: string) {
     super();
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     this.db = new DatabaseSync(file);
-    // WAL lets readers and the writer overlap; FULL syncs every commit: an audit row survives a power cut.
-    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON');
+    // WAL lets readers and the writer overlap. Every commit is made durable before it is reported, as FULL
+    // would, but by `durable()`: FULL's fsync of the WAL after each commit would block the event loop, so
+    // SQLite is told NORMAL (it still syncs at checkpoints) and the WAL is fdatasync'd on libuv's pool.
+    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON');
   }
 
   async init(): Promise<void> {
@@ -65,7 +75,42 @@ export class SqliteStore extends SqlStore {
   }
 
   protected async run(sql: string, params: Param[]): Promise<number> {
-    return Number(this.statement(sql).run(...params).changes);
+    const changes = Number(this.statement(sql).run(...params).changes);
+    if (changes > 0) await this.durable();
+    return changes;
+  }
+
+  /**
+   * Resolves once everything committed so far is on disk: one fdatasync of the WAL (what synchronous = FULL
+   * does after each commit), on libuv's thread pool so the event loop goes on meanwhile. Commits made while a
+   * sync runs wait for the next one, so each sync covers every commit before it: group commit at any rate.
+   */
+  private durable(): Promise<void> {
+    if (this.file === ':memory:') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.awaitingSync.push({ resolve, reject });
+      if (!this.syncing) this.sync();
+    });
+  }
+
+  private sync(): void {
+    const waiters = this.awaitingSync;
+    this.awaitingSync = [];
+    this.syncing = true;
+    const done = (error: unknown) => {
+      this.syncing = false;
+      for (const waiter of waiters) {
+        if (error) waiter.reject(error);
+        else waiter.resolve();
+      }
+      if (this.awaitingSync.length > 0) this.sync();
+    };
+    try {
+      this.walFd ??= fs.openSync(`${this.file}-wal`, 'r');
+    } catch (error) {
+      return done(error);
+    }
+    fs.fdatasync(this.walFd, done);
   }
 
   protected async all<T>(sql: string, params: Param[]): Promise<T[]> {
@@ -74,9 +119,9 @@ export class SqliteStore extends SqlStore {
 
   /**
    * Group commit: the records of every attempt that finishes in the same event-loop turn are inserted in one
-   * transaction, so they share one fsync (synchronous = FULL is kept). Each promise still resolves only once
-   * its row is committed; if the shared transaction fails, every row is retried in a transaction of its own,
-   * so one bad row fails only its own request.
+   * transaction, and share a WAL sync with every other commit before it (see `durable`). Each promise resolves
+   * only once its row is committed and on disk; if the shared transaction fails, every row is retried in a
+   * transaction of its own, so one bad row fails only its own request.
    */
   override recordAudit(record: AuditRecord): Promise<void> {
     let params: Param[];
@@ -95,24 +140,28 @@ export class SqliteStore extends SqlStore {
     const batch = this.pendingAudit;
     this.pendingAudit = [];
     if (batch.length === 0) return;
+    const insert = this.statement(INSERT_AUDIT(this.param));
+    let committed: PendingAudit[];
     try {
-      const insert = this.statement(INSERT_AUDIT(this.param));
       this.transaction(() => {
         for (const item of batch) insert.run(...item.params);
       });
+      committed = batch;
     } catch (error) {
       if (batch.length === 1) return batch[0].reject(error);
+      committed = [];
       for (const item of batch) {
         try {
-          this.transaction(() => this.statement(INSERT_AUDIT(this.param)).run(...item.params));
-          item.resolve();
+          this.transaction(() => insert.run(...item.params));
+          committed.push(item);
         } catch (own) {
           item.reject(own);
         }
       }
-      return;
     }
-    for (const item of batch) item.resolve();
+    if (committed.length > 0) {
+      this.durable().then(() => committed.forEach((item) => item.resolve()), (error: unknown) => committed.forEach((item) => item.reject(error)));
+    }
   }
 
   private transaction(work: () => void): void {
@@ -131,8 +180,12 @@ export class SqliteStore extends SqlStore {
   }
 
   async close(): Promise<void> {
-    // Records already handed to recordAudit are committed (or fail) before the file is closed.
+    // Records already handed to recordAudit are committed and synced (or fail) before the file is closed.
     if (this.db.isOpen) this.flushAudit();
+    // Queued behind every sync already asked for, so once it is done they all are.
+    await this.durable().catch(() => undefined);
+    if (this.walFd !== undefined) fs.closeSync(this.walFd);
+    this.walFd = undefined;
     if (this.db.isOpen) this.db.close();
   }
 }

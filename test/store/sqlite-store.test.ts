@@ -73,4 +73,42 @@ describe('group commit of audit records', () => {
     expect((await reopened.queryAudit({ limit: 5 })).items.map((i) => i.requestId)).toEqual(['last']);
     await reopened.close();
   });
+
+  test('a record resolves only after the WAL is synced to disk; the records of one sync share it', async () => {
+    const { store } = await openFile();
+    let release: (() => void) | undefined;
+    const real = fs.fdatasync;
+    const sync = jest.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      // Held until the test lets it go, to see that nothing resolves before.
+      release = () => real(fd, callback);
+    }) as typeof fs.fdatasync);
+    let resolved = 0;
+    const writes = Array.from({ length: 5 }, (_, i) => store.recordAudit(record({ requestId: `s${i}` })).then(() => resolved++));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sync).toHaveBeenCalledTimes(1);
+    expect(resolved).toBe(0);
+    // A record committed while that sync runs waits for the next one: the first may have started before its write.
+    const late = store.recordAudit(record({ requestId: 'late' }));
+    await new Promise((r) => setTimeout(r, 20));
+    release!();
+    await Promise.all(writes);
+    expect(resolved).toBe(5);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sync).toHaveBeenCalledTimes(2);
+    release!();
+    await late;
+    sync.mockRestore();
+    await store.close();
+  });
+
+  test('a failed sync fails the records it covered: the answer never claims a row is on disk when it may not be', async () => {
+    const { store } = await openFile();
+    const sync = jest.spyOn(fs, 'fdatasync').mockImplementationOnce(((_fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      callback(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    }) as typeof fs.fdatasync);
+    await expect(store.recordAudit(record({ requestId: 'lost' }))).rejects.toThrow('EIO');
+    await expect(store.recordAudit(record({ requestId: 'next' }))).resolves.toBeUndefined();
+    sync.mockRestore();
+    await store.close();
+  });
 });
