@@ -1,5 +1,5 @@
 // Moves bytes between the gateway and one backend: node:http on a keep-alive agent (axios where a proxy is set).
-import axios, { AxiosError, type AxiosInstance } from 'axios';
+import type { AxiosInstance, AxiosStatic } from 'axios';
 import type { VendorRequest, VendorResponse } from '../core/adapter';
 import { GatewayError } from '../core/errors';
 import type { OutboundAuth } from './auth';
@@ -58,6 +58,8 @@ export class HttpTransport {
       this.target = { baseUrl: this.baseUrl, ...agents, maxContentLength };
       return;
     }
+    // Loaded only here: axios and what it brings cost the gateway ~25 MB of memory (docs/performance.md).
+    const axios = require('axios') as AxiosStatic;
     this.client = axios.create({
       baseURL: this.baseUrl,
       timeout: options.timeoutMs,
@@ -114,9 +116,11 @@ export class HttpTransport {
     return { method: request.method, url: this.baseUrl + request.path, headers, body: request.body ?? '' };
   }
 
+  /** Maps a failed call (an AxiosError, or node-http-request's TransportError with the same codes). */
   private networkError(error: unknown, timeoutMs: number): GatewayError {
-    const code = error instanceof AxiosError ? error.code ?? '' : '';
-    const cause = error instanceof AxiosError ? (error.cause as NodeJS.ErrnoException | undefined)?.code ?? '' : '';
+    const failed = error as { code?: string; cause?: { code?: unknown }; message?: string } | undefined;
+    const code = typeof failed?.code === 'string' ? failed.code : '';
+    const cause = typeof failed?.cause?.code === 'string' ? failed.cause.code : '';
     if (NOT_SENT_CODES.has(code) || NOT_SENT_CODES.has(cause)) {
       // Tagged so the retry policy knows no byte of the request left the gateway.
       return new GatewayError('BACKEND_UNAVAILABLE', `The vendor cannot be reached (${code || cause})`, {}, { cause: NOT_SENT });
@@ -124,7 +128,7 @@ export class HttpTransport {
     if (TIMEOUT_CODES.has(code) || TIMEOUT_CODES.has(cause)) {
       return new GatewayError('BACKEND_TIMEOUT', `The vendor did not answer within ${timeoutMs} ms`);
     }
-    if (code === 'ERR_BAD_RESPONSE' && error instanceof AxiosError && /maxContentLength/.test(error.message)) {
+    if (code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(failed?.message ?? '')) {
       return new GatewayError('BACKEND_ERROR', 'The vendor answer is larger than the gateway accepts');
     }
     if (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_CODES.has(cause)) {

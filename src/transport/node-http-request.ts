@@ -4,12 +4,32 @@ import http from 'node:http';
 import https from 'node:https';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import axios, { AxiosError } from 'axios';
+
+/**
+ * A failed call, with axios's codes (see nodeHttpRequest) so the error mapping is the same on both paths;
+ * axios itself is loaded only where a proxy is set (http.ts).
+ */
+export class TransportError extends Error {
+  static readonly ECONNABORTED = 'ECONNABORTED';
+  static readonly ERR_BAD_RESPONSE = 'ERR_BAD_RESPONSE';
+  static readonly ERR_BAD_REQUEST = 'ERR_BAD_REQUEST';
+
+  constructor(message: string, readonly code?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransportError';
+  }
+
+  /** An error of node:http or zlib, keeping its own code (ECONNRESET...) or else the given one. */
+  static from(error: unknown, code?: string): TransportError {
+    const own = (error as NodeJS.ErrnoException | undefined)?.code;
+    return new TransportError(error instanceof Error ? error.message : String(error), own ?? code, { cause: error });
+  }
+}
 
 /** The headers axios added to every call, so a vendor sees the same request as before. */
 export const AXIOS_ACCEPT = 'application/json, text/plain, */*';
 const ACCEPT_ENCODING = 'gzip, compress, deflate, br';
-const USER_AGENT = `axios/${axios.VERSION}`;
+const USER_AGENT = `axios/${(require('axios/package.json') as { version: string }).version}`;
 /** Characters axios removed from header values (controls other than tab, and anything outside latin1). */
 const BAD_HEADER_CHARS = /[^\u0009\u0020-\u007e\u0080-\u00ff]+/g;
 
@@ -116,7 +136,7 @@ export function locate(target: NodeHttpTarget, path: string): URL | { protocol: 
 
 /**
  * Sends one call and reads the whole answer as text (gzip, deflate and br decoded, the size limit applied to the
- * decoded bytes). Failures are AxiosErrors with axios's codes: ECONNABORTED for the try timeout, ERR_BAD_RESPONSE
+ * decoded bytes). Failures are TransportErrors with axios's codes: ECONNABORTED for the try timeout, ERR_BAD_RESPONSE
  * for an answer too large or cut short, and the socket's own code otherwise.
  */
 export function nodeHttpRequest(target: NodeHttpTarget, call: NodeHttpCall): Promise<NodeHttpAnswer> {
@@ -127,10 +147,10 @@ export function nodeHttpRequest(target: NodeHttpTarget, call: NodeHttpCall): Pro
       url = locate(target, call.path);
       headers = outgoingHeaders(call.headers, call.body === undefined ? undefined : Buffer.byteLength(call.body));
     } catch (error) {
-      return reject(AxiosError.from(error, AxiosError.ERR_BAD_REQUEST));
+      return reject(TransportError.from(error, TransportError.ERR_BAD_REQUEST));
     }
     const isHttps = url.protocol === 'https:';
-    if (!isHttps && url.protocol !== 'http:') return reject(new AxiosError(`Unsupported protocol ${url.protocol}`, AxiosError.ERR_BAD_REQUEST));
+    if (!isHttps && url.protocol !== 'http:') return reject(new TransportError(`Unsupported protocol ${url.protocol}`, TransportError.ERR_BAD_REQUEST));
     const method = call.method.toUpperCase();
     const limit = target.maxContentLength;
     const options: http.RequestOptions = {
@@ -157,8 +177,8 @@ export function nodeHttpRequest(target: NodeHttpTarget, call: NodeHttpCall): Pro
       finish(error);
       req?.destroy();
     };
-    const tooLarge = () => new AxiosError(`maxContentLength size of ${limit} exceeded`, AxiosError.ERR_BAD_RESPONSE);
-    const timer = setTimeout(() => fail(new AxiosError(`timeout of ${call.timeoutMs}ms exceeded`, AxiosError.ECONNABORTED)), call.timeoutMs);
+    const tooLarge = () => new TransportError(`maxContentLength size of ${limit} exceeded`, TransportError.ERR_BAD_RESPONSE);
+    const timer = setTimeout(() => fail(new TransportError(`timeout of ${call.timeoutMs}ms exceeded`, TransportError.ECONNABORTED)), call.timeoutMs);
 
     try {
       req = (isHttps ? https : http).request(options, (res) => {
@@ -169,9 +189,9 @@ export function nodeHttpRequest(target: NodeHttpTarget, call: NodeHttpCall): Pro
           if (size > limit) return fail(tooLarge());
           chunks.push(chunk);
         });
-        res.on('error', (error) => finish(AxiosError.from(error)));
+        res.on('error', (error) => finish(TransportError.from(error)));
         res.on('close', () => {
-          if (!res.complete) finish(new AxiosError('stream has been aborted', AxiosError.ERR_BAD_RESPONSE));
+          if (!res.complete) finish(new TransportError('stream has been aborted', TransportError.ERR_BAD_RESPONSE));
         });
         res.on('end', () => {
           const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
@@ -188,15 +208,15 @@ export function nodeHttpRequest(target: NodeHttpTarget, call: NodeHttpCall): Pro
               if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
               finish(undefined, { status, headers: res.headers, body: text });
             },
-            (error: NodeJS.ErrnoException) => finish(error.code === 'ERR_BUFFER_TOO_LARGE' ? tooLarge() : AxiosError.from(error)),
+            (error: NodeJS.ErrnoException) => finish(error.code === 'ERR_BUFFER_TOO_LARGE' ? tooLarge() : TransportError.from(error)),
           );
         });
       });
     } catch (error) {
       // node:http refuses some requests outright (a header it cannot send, say).
-      return fail(AxiosError.from(error, AxiosError.ERR_BAD_REQUEST));
+      return fail(TransportError.from(error, TransportError.ERR_BAD_REQUEST));
     }
-    req.on('error', (error) => finish(AxiosError.from(error)));
+    req.on('error', (error) => finish(TransportError.from(error)));
     // A string body leaves in the same write as the headers.
     req.end(call.body);
   });
