@@ -15,12 +15,15 @@ export function parseSecMasterDate(value: unknown): string | undefined {
   const sign = zSign ?? bareSign ?? '+';
   const oh = zHours ?? bareHours ?? '00';
   const om = zMinutes ?? bareMinutes ?? '00';
-  const local = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s, +fraction.slice(0, 3).padEnd(3, '0'));
-  // Date.UTC rolls 2025-13-45 over into a later date; a real date reads back the same fields.
-  const check = new Date(local);
-  if (check.getUTCFullYear() !== +y || check.getUTCMonth() !== +mo - 1 || check.getUTCDate() !== +d || check.getUTCHours() !== +h || check.getUTCMinutes() !== +mi || +s > 59 || +oh > 14 || +om > 59) {
-    return undefined;
-  }
+  const year = +y;
+  const month = +mo;
+  const day = +d;
+  // Field by field instead of letting Date.UTC roll 2025-13-45 over into a later date (and cheaper than
+  // building a Date to read the fields back).
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const daysInMonth = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  if (year < 100 || month < 1 || month > 12 || day < 1 || day > daysInMonth || +h > 23 || +mi > 59 || +s > 59 || +oh > 14 || +om > 59) return undefined;
+  const local = Date.UTC(year, month - 1, day, +h, +mi, +s, +fraction.slice(0, 3).padEnd(3, '0'));
   const offset = (sign === '-' ? -1 : 1) * (+oh * 60 + +om) * 60_000;
   const utc = new Date(local - offset);
   return Number.isNaN(utc.getTime()) ? undefined : utc.toISOString();

@@ -270,7 +270,13 @@ function canonicalActionOf(body: unknown): string | undefined {
   return isActionName(action) ? action : undefined;
 }
 
+/** Writes an answer whose body is already serialized (express's send() would work out its type and length again). */
 export function send(res: Response, outcome: Outcome): void {
   if (outcome.errorCode) res.locals.errorCode = outcome.errorCode;
-  res.status(outcome.status).set(outcome.headers).type(outcome.contentType).send(outcome.body);
+  res.statusCode = outcome.status;
+  for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]);
+  // As express sends text: UTF-8, and saying so.
+  res.setHeader('Content-Type', /;\s*charset=/i.test(outcome.contentType) ? outcome.contentType : `${outcome.contentType}; charset=utf-8`);
+  res.setHeader('Content-Length', Buffer.byteLength(outcome.body));
+  res.end(outcome.body);
 }

@@ -73,9 +73,11 @@ export function createApp({ config, gateway, logger, state = { ready: true }, st
     const l = locals(res);
     l.requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
     l.trace = {};
-    res.set({ 'X-Request-Id': l.requestId, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    res.setHeader('X-Request-Id', l.requestId);
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
     // While draining, kept-alive connections are closed after their answer so clients move to another instance.
-    if (!state.ready) res.set('Connection', 'close');
+    if (!state.ready) res.setHeader('Connection', 'close');
     res.on('finish', () => {
       logger.info('request', {
         requestId: l.requestId,
