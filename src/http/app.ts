@@ -16,6 +16,7 @@ import { docsRouter } from './docs';
 import { Metrics } from './metrics';
 import { buildOpenApi } from './openapi';
 import { instrumentBackends } from './vendor-calls';
+import { jsonBody as readJsonBody } from './json-body';
 import { ApiKeys, mayUseBackend, type Caller } from './api-keys';
 import { fromFrameworkError, sendProblem } from './problem';
 import { RateLimiter } from './rate-limit';
@@ -174,7 +175,7 @@ export function createApp({ config, gateway, logger, state = { ready: true }, st
       }
       next();
     },
-    express.json({ limit: config.server.bodyLimit, strict: false, type: () => true }),
+    readJsonBody(config.server.bodyLimit),
   ];
 
   route('/v1/backends', {

@@ -1,0 +1,61 @@
+// Reads a JSON request body: the plain case (identity, UTF-8, a Content-Length within the limit) directly,
+// everything else (compressed, chunked, another charset, too large) through express.json as before.
+import express, { type RequestHandler } from 'express';
+
+const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+
+/** `server.bodyLimit` (`^[0-9]{1,9}(b|kb|mb)?$`, as the config schema allows) in bytes. */
+export function byteLimit(text: string): number {
+  const match = /^(\d{1,9})(b|kb|mb)?$/.exec(text);
+  if (!match) throw new Error(`body limit '${text}' is not a size such as 512kb or 1mb`);
+  return Number(match[1]) * UNITS[match[2] ?? 'b'];
+}
+
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
+
+function isUtf8(contentType: string | undefined): boolean {
+  const charset = CHARSET.exec(contentType ?? '')?.[1];
+  return charset === undefined || /^utf-?8$/i.test(charset);
+}
+
+/** An error express's error handler maps as it maps body-parser's own (src/http/problem.ts). */
+function bodyError(type: string, message: string): Error {
+  return Object.assign(new Error(message), { type, status: 400, statusCode: 400, expose: true });
+}
+
+/**
+ * Why not express.json alone: for the small bodies of task actions its stream, decoding and type checks were
+ * a measurable share of a request (docs/performance.md). The result is the same: `req.body` holds any JSON
+ * value (a leading BOM is dropped, as iconv did), and a body that is not JSON is the same 400.
+ */
+export function jsonBody(limitText: string): RequestHandler {
+  const limit = byteLimit(limitText);
+  const general = express.json({ limit: limitText, strict: false, type: () => true });
+  return (req, res, next) => {
+    const length = Number(req.headers['content-length']);
+    const encoding = req.headers['content-encoding'];
+    const plain = req.headers['transfer-encoding'] === undefined && Number.isInteger(length) && length <= limit
+      && (encoding === undefined || encoding.toLowerCase() === 'identity') && isUtf8(req.headers['content-type']);
+    if (!plain) return general(req, res, next);
+    const chunks: Buffer[] = [];
+    let done = false;
+    const finish = (error?: Error) => {
+      if (done) return;
+      done = true;
+      next(error);
+    };
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('aborted', () => finish(bodyError('request.aborted', 'request aborted')));
+    req.on('error', (error) => finish(error));
+    req.on('end', () => {
+      let text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8');
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      try {
+        req.body = JSON.parse(text) as unknown;
+      } catch (error) {
+        return finish(bodyError('entity.parse.failed', (error as Error).message));
+      }
+      finish();
+    });
+  };
+}
