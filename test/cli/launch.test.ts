@@ -7,7 +7,7 @@ import { LAUNCHER, launcherNodeFlags } from '../../src/launch';
 
 describe('launch flags', () => {
   it('the shebang sets a small V8 young generation', () => {
-    expect(launcherNodeFlags()).toContain('--max-semi-space-size=8');
+    expect(launcherNodeFlags()).toContain('--max-semi-space-size=4');
   });
 
   it('npm start runs the launcher with the same flags', () => {
