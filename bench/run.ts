@@ -345,7 +345,7 @@ async function main(): Promise<void> {
     console.log(`\n${IN_FLIGHT} at once against a 200 ms vendor: ${memory.ok} ok, ${memory.failed} failed in ${memory.seconds} s, up to ${memory.maxConnections} client connections open;`
       + ` gateway RSS ${memory.idleRssMb} MB idle, max ${memory.maxRssMb} MB (heap used max ${memory.maxHeapUsedMb} MB)`);
   }
-  console.log(`\ngateway evidence: ${logLines} request log lines, ${auditRows} audit rows committed`);
+  console.log(`\ngateway evidence: ${logLines} request log lines, ${auditRows} audit rows committed${logLines === auditRows ? '' : ' (NOT one of each per action)'}`);
   const file = path.join(__dirname, '../../bench/results.json');
   fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`written: bench/results.json`);

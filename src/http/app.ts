@@ -79,7 +79,8 @@ export function createApp({ config, gateway, logger, state = { ready: true }, st
     res.setHeader('X-Content-Type-Options', 'nosniff');
     // While draining, kept-alive connections are closed after their answer so clients move to another instance.
     if (!state.ready) res.setHeader('Connection', 'close');
-    res.on('finish', () => {
+    // On close, not finish: a request whose client went away before its answer was sent is logged too.
+    res.once('close', () => {
       logger.info('request', {
         requestId: l.requestId,
         method: req.method,
@@ -91,6 +92,7 @@ export function createApp({ config, gateway, logger, state = { ready: true }, st
         action: l.action,
         vendorStatus: l.trace.vendorStatus,
         code: l.errorCode,
+        clientGone: res.writableFinished ? undefined : true,
       });
     });
     if (req.originalUrl.length > URL_MAX) throw new GatewayError('INVALID_REQUEST', `The URL is over ${URL_MAX} characters`);

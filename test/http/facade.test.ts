@@ -1,5 +1,6 @@
 // The facade's contract (sections 3, 4 and 7): check order, problem+json, request ids, logs, limits.
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { ACTION_NAMES } from '../../src/core/actions';
@@ -129,6 +130,22 @@ describe('facade', () => {
     expect(typeof line[0].durationMs).toBe('number');
     const all = stack.logs.join('\n');
     for (const secret of ['sandbox-key-123', 'soc-bot-key-456', 'sandbox-secmaster-token']) expect(all).not.toContain(secret);
+  });
+
+  test('a request whose client went away before its answer is logged too, saying so', async () => {
+    const { hostname, port } = new URL(stack.url);
+    const body = JSON.stringify({ action: 'add_comment', comment: 'nobody waits' });
+    const socket = net.connect(Number(port), hostname);
+    await new Promise((r) => socket.once('connect', r));
+    socket.end(`POST ${ACTIONS} HTTP/1.1\r\nHost: x\r\nX-API-Key: sandbox-key-123\r\nX-Request-Id: gone-1\r\n`
+      + `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    socket.destroy();
+    let line: Record<string, unknown> | undefined;
+    for (let i = 0; i < 100 && !line; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      line = stack.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.requestId === 'gone-1');
+    }
+    expect(line).toMatchObject({ message: 'request', method: 'POST', clientGone: true });
   });
 });
 
