@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import autocannon from 'autocannon';
+import type autocannonType from 'autocannon';
 import { ADAPTERS } from '../adapters';
 import { parseConfig } from '../src/config/load';
 import { startGateway, type RunningGateway } from '../src/server';
@@ -94,6 +94,8 @@ interface Row { name: string; rps: number; p50: number; p99: number; errors: num
 type Init = { method: 'POST' | 'PUT'; headers: Record<string, string>; body: string };
 
 async function cannon(name: string, url: string, init: Init, target: ChildProcess): Promise<Row> {
+  // Loaded here, in the driver only: the children run this file too, and the gateway's memory must be its own.
+  const autocannon = require('autocannon') as typeof autocannonType;
   const options = { url, connections: CONNECTIONS, method: init.method, headers: init.headers, body: init.body };
   await autocannon({ ...options, duration: WARMUP });
   const before = await probe(target);
