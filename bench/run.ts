@@ -26,7 +26,7 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const OPEN_LOOP_RATE = Number(process.env.BENCH_RATE ?? 1000);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 2000);
-/** Comma-separated parts to run (secmaster, k2, open, memory); all by default. */
+/** Comma-separated parts to run (secmaster, k2, open, memory; ladder only when named); all four by default. */
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'secmaster,k2,open,memory').split(',').map((s) => s.trim()));
 /** A directory: the gateway child runs with --cpu-prof and writes its profile there on exit. */
 const PROFILE_DIR = process.env.BENCH_PROFILE;
@@ -91,7 +91,7 @@ async function gatewayChild(ports: Ports): Promise<RunningGateway> {
 
 /** cpuUsPerRequest: CPU time (user + system) the measured process spent per request answered. */
 interface Row { name: string; rps: number; p50: number; p99: number; errors: number; cpuUsPerRequest?: number; systemUsPerRequest?: number; eventLoopUtilization?: number }
-type Init = { method: 'POST' | 'PUT'; headers: Record<string, string>; body: string };
+type Init = { method: 'GET' | 'POST' | 'PUT'; headers: Record<string, string>; body?: string };
 
 async function cannon(name: string, url: string, init: Init, target: ChildProcess): Promise<Row> {
   // Loaded here, in the driver only: the children run this file too, and the gateway's memory must be its own.
@@ -300,6 +300,19 @@ async function main(): Promise<void> {
     const taskgate = await openLoop(new URL(at(ports.gateway, actionPath('secmaster', BENCH_TASK))), approve, gateway);
     open = { rate: OPEN_LOOP_RATE, direct, passThrough, taskgate, addedP99Ms: round(taskgate.p99 - direct.p99) };
   }
+  // Where taskgate's time goes: each route adds one stage of the pipeline to the one before it.
+  let ladder: { rows: Row[]; addedCpuUs: number[] } | undefined;
+  if (ONLY.has('ladder')) {
+    const key = { 'X-API-Key': KEY };
+    const rows = [
+      await cannon('GET /healthz: HTTP, express, log, metrics', at(ports.gateway, '/healthz'), { method: 'GET', headers: {} }, gateway),
+      await cannon('GET /v1/backends: + API key, rate limit, a list', at(ports.gateway, '/v1/backends'), { method: 'GET', headers: key }, gateway),
+      await cannon('dry-run: + body, validation, translation', at(ports.gateway, `${actionPath('secmaster', BENCH_TASK)}?dryRun=true`), approve, gateway),
+      await cannon('GET task: + vendor call, parse', at(ports.gateway, `/v1/backends/secmaster/tasks/${BENCH_TASK}`), { method: 'GET', headers: key }, gateway),
+      await cannon('action: + attempt, audit row', at(ports.gateway, actionPath('secmaster', BENCH_TASK)), approve, gateway),
+    ];
+    ladder = { rows, addedCpuUs: rows.map((r, i) => (r.cpuUsPerRequest ?? 0) - (i === 0 ? 0 : rows[i - 1].cpuUsPerRequest ?? 0)) };
+  }
   const memory = ONLY.has('memory') ? await inFlight(gateway, at(ports.gateway, actionPath('secmaster-slow', BENCH_TASK)), approve) : undefined;
 
   await stopChild(gateway);
@@ -326,6 +339,7 @@ async function main(): Promise<void> {
     routes: summary,
     openLoop: open,
     memory,
+    ladder,
     gatewayEvidence: { requestLogLines: logLines, auditRows },
   };
 
@@ -343,11 +357,15 @@ async function main(): Promise<void> {
     }));
     console.log(`taskgate added p99 over the stub: ${o.addedP99Ms} ms`);
   }
+  if (ladder) {
+    console.log('\nladder: the cost of each stage (closed loop, taskgate alone)');
+    console.table(ladder.rows.map((r, i) => ({ route: r.name, 'req/s': r.rps, 'CPU µs/req': r.cpuUsPerRequest, 'added µs': ladder!.addedCpuUs[i], errors: r.errors })));
+  }
   if (memory) {
     console.log(`\n${IN_FLIGHT} at once against a 200 ms vendor: ${memory.ok} ok, ${memory.failed} failed in ${memory.seconds} s, up to ${memory.maxConnections} client connections open;`
       + ` gateway RSS ${memory.idleRssMb} MB idle, max ${memory.maxRssMb} MB (heap used max ${memory.maxHeapUsedMb} MB)`);
   }
-  console.log(`\ngateway evidence: ${logLines} request log lines, ${auditRows} audit rows committed${logLines === auditRows ? '' : ' (NOT one of each per action)'}`);
+  console.log(`\ngateway evidence: ${logLines} request log lines, ${auditRows} audit rows committed${ladder || logLines === auditRows ? '' : ' (NOT one of each per action)'}`);
   const file = path.join(__dirname, '../../bench/results.json');
   fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`written: bench/results.json`);
