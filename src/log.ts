@@ -13,7 +13,7 @@ const MESSAGE = Symbol.for('message');
  */
 const jsonLine = winston.format((info) => {
   info.timestamp = new Date().toISOString();
-  let line: string | undefined;
+  let line: string;
   try {
     line = JSON.stringify(info);
   } catch {

@@ -45,7 +45,10 @@ export function jsonBody(limitText: string): RequestHandler {
       next(error);
     };
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('aborted', () => finish(bodyError('request.aborted', 'request aborted')));
+    // The client went away before the whole body came ('aborted' is deprecated: 'close' without `complete`).
+    req.on('close', () => {
+      if (!req.complete) finish(bodyError('request.aborted', 'request aborted'));
+    });
     req.on('error', (error) => finish(error));
     req.on('end', () => {
       let text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8');

@@ -58,7 +58,7 @@ export class HttpTransport {
       this.target = { baseUrl: this.baseUrl, ...agents, maxContentLength };
       return;
     }
-    // Loaded only here: axios and what it brings cost the gateway ~25 MB of memory (docs/performance.md).
+    // Loaded only here: axios and what it brings cost every gateway ~9 MB of memory (docs/performance.md).
     const axios = require('axios') as AxiosStatic;
     this.client = axios.create({
       baseURL: this.baseUrl,

@@ -19,10 +19,10 @@ export class TransportError extends Error {
     this.name = 'TransportError';
   }
 
-  /** An error of node:http or zlib, keeping its own code (ECONNRESET...) or else the given one. */
+  /** An error of node:http or zlib: the given code, else its own (ECONNRESET...), as AxiosError.from did. */
   static from(error: unknown, code?: string): TransportError {
     const own = (error as NodeJS.ErrnoException | undefined)?.code;
-    return new TransportError(error instanceof Error ? error.message : String(error), own ?? code, { cause: error });
+    return new TransportError(error instanceof Error ? error.message : String(error), code ?? own, { cause: error });
   }
 }
 
@@ -136,8 +136,8 @@ export function locate(target: NodeHttpTarget, path: string): URL | { protocol: 
 
 /**
  * Sends one call and reads the whole answer as text (gzip, deflate and br decoded, the size limit applied to the
- * decoded bytes). Failures are TransportErrors with axios's codes: ECONNABORTED for the try timeout, ERR_BAD_RESPONSE
- * for an answer too large or cut short, and the socket's own code otherwise.
+ * decoded bytes). Failures are TransportErrors with axios's codes: ECONNABORTED for the try timeout,
+ * ERR_BAD_RESPONSE for an answer too large or cut short, and the socket's own code otherwise.
  */
 export function nodeHttpRequest(target: NodeHttpTarget, call: NodeHttpCall): Promise<NodeHttpAnswer> {
   return new Promise<NodeHttpAnswer>((resolve, reject) => {
