@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { openStore } from '../../src/store/open';
 import { SqliteStore } from '../../src/store/sqlite-store';
 import { record, storeSuite } from './store-suite';
@@ -108,6 +109,25 @@ describe('group commit of audit records', () => {
     }) as typeof fs.fdatasync);
     await expect(store.recordAudit(record({ requestId: 'lost' }))).rejects.toThrow('EIO');
     await expect(store.recordAudit(record({ requestId: 'next' }))).resolves.toBeUndefined();
+    sync.mockRestore();
+    await store.close();
+  });
+
+  test('where the filesystem keeps the rollback journal (no WAL), SQLite syncs each commit itself (FULL)', async () => {
+    const real = DatabaseSync.prototype.exec;
+    // As on a filesystem without WAL support: the journal_mode = WAL request does not take.
+    const exec = jest.spyOn(DatabaseSync.prototype, 'exec').mockImplementation(function (this: DatabaseSync, sql: string) {
+      return real.call(this, sql.replace('PRAGMA journal_mode = WAL;', ''));
+    });
+    const sync = jest.spyOn(fs, 'fdatasync');
+    const { store } = await openFile();
+    exec.mockRestore();
+    const db = (store as unknown as { db: DatabaseSync }).db;
+    expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'delete' });
+    expect(db.prepare('PRAGMA synchronous').get()).toEqual({ synchronous: 2 });
+    await store.recordAudit(record({ requestId: 'journal' }));
+    expect(sync).not.toHaveBeenCalled();
+    expect((await store.queryAudit({ limit: 5 })).items.map((i) => i.requestId)).toEqual(['journal']);
     sync.mockRestore();
     await store.close();
   });
