@@ -30,14 +30,16 @@ export function createLogger(level = 'info', stream?: NodeJS.WritableStream): Lo
   return winston.createLogger({ level, format: jsonLine(), transports: [transport] });
 }
 
+/** The entry as JSON whatever it holds: a bigint as its digits, a cycle (an object inside itself) marked. */
 function tolerant(info: object): string {
-  const seen = new WeakSet<object>();
-  return JSON.stringify(info, (_key, value: unknown) => {
+  const ancestors: object[] = [];
+  return JSON.stringify(info, function (this: unknown, _key, value: unknown) {
     if (typeof value === 'bigint') return value.toString();
-    if (value && typeof value === 'object') {
-      if (seen.has(value)) return '[Circular]';
-      seen.add(value);
-    }
+    if (!value || typeof value !== 'object') return value;
+    // `this` is the object holding `value`: drop the ancestors JSON.stringify has already left.
+    while (ancestors.length > 0 && ancestors[ancestors.length - 1] !== this) ancestors.pop();
+    if (ancestors.includes(value)) return '[Circular]';
+    ancestors.push(value);
     return value;
   });
 }

@@ -85,7 +85,8 @@ export function createApp({ config, gateway, logger, state = { ready: true }, st
         requestId: l.requestId,
         method: req.method,
         path: req.path.slice(0, 512),
-        status: res.statusCode,
+        // No status when the client left before one was sent (the default 200 would be a claim).
+        status: res.headersSent ? res.statusCode : undefined,
         durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
         keyName: l.caller?.name,
         backend: l.backend,

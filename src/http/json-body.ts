@@ -15,7 +15,8 @@ const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
 
 function isUtf8(contentType: string | undefined): boolean {
   const charset = CHARSET.exec(contentType ?? '')?.[1];
-  return charset === undefined || /^utf-?8$/i.test(charset);
+  // Exactly what express.json reads as UTF-8 without converting; `utf8` and the like go to it (it answers 415).
+  return charset === undefined || /^utf-8$/i.test(charset);
 }
 
 /** An error express's error handler maps as it maps body-parser's own (src/http/problem.ts). */
@@ -49,7 +50,8 @@ export function jsonBody(limitText: string): RequestHandler {
     req.on('close', () => {
       if (!req.complete) finish(bodyError('request.aborted', 'request aborted'));
     });
-    req.on('error', (error) => finish(error));
+    // A connection reset mid-body is the client going away too, as express.json reports it.
+    req.on('error', (error) => finish(req.complete ? error : bodyError('request.aborted', 'request aborted')));
     req.on('end', () => {
       let text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8');
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

@@ -33,6 +33,15 @@ export class SqliteStore extends SqlStore {
   private syncing = false;
   /** Committed writes waiting for the next WAL sync. */
   private awaitingSync: Waiter[] = [];
+  /**
+   * The first failed sync, kept: after a failed fsync the kernel may have dropped the unsynced pages and
+   * report success next time, so no later write can be called durable. The store stays failed (ping too, so
+   * /readyz says so) until the process restarts and SQLite recovers the WAL.
+   */
+  private syncFailure?: Error;
+  /** Set by close(): no new sync starts; `idle` is called when the last one ends. */
+  private closing = false;
+  private idle?: () => void;
 
   /** `file` is a path (its directory is created) or `:memory:`. */
   constructor(readonly file: string) {
@@ -93,6 +102,8 @@ export class SqliteStore extends SqlStore {
    */
   private durable(): Promise<void> {
     if (!this.syncsWal) return Promise.resolve();
+    if (this.syncFailure) return Promise.reject(this.syncFailure);
+    if (this.closing) return Promise.reject(new Error('The store is closed'));
     return new Promise((resolve, reject) => {
       this.awaitingSync.push({ resolve, reject });
       if (!this.syncing) this.sync();
@@ -103,25 +114,30 @@ export class SqliteStore extends SqlStore {
     const waiters = this.awaitingSync;
     this.awaitingSync = [];
     this.syncing = true;
-    const done = (error: unknown) => {
+    const done = (error: Error | null) => {
       this.syncing = false;
+      if (error) this.syncFailure ??= new Error(`The audit store could not sync its log to disk: ${error.message}`, { cause: error });
       for (const waiter of waiters) {
-        if (error) waiter.reject(error);
+        if (this.syncFailure) waiter.reject(this.syncFailure);
         else waiter.resolve();
       }
       if (this.awaitingSync.length > 0) this.sync();
+      else this.idle?.();
     };
     try {
       // Opened once: SQLite keeps the same WAL file (rewound after checkpoints) while this connection is open.
       // (Checking it on every sync with fstat cost ~30 µs per commit here, for a case that does not occur.)
-      this.walFd ??= fs.openSync(`${this.file}-wal`, 'r');
+      // location() is the real path, symlinks resolved, which is where SQLite puts the WAL.
+      this.walFd ??= fs.openSync(`${this.db.location() ?? this.file}-wal`, 'r');
     } catch (error) {
-      return done(error);
+      return done(error as Error);
     }
     fs.fdatasync(this.walFd, done);
   }
 
+  /** Reads wait for the syncs in progress: nothing is decided on a row a power cut could still take back. */
   protected async all<T>(sql: string, params: Param[]): Promise<T[]> {
+    if (this.syncing || this.awaitingSync.length > 0) await this.durable();
     return this.statement(sql).all(...params) as T[];
   }
 
@@ -148,19 +164,20 @@ export class SqliteStore extends SqlStore {
     const batch = this.pendingAudit;
     this.pendingAudit = [];
     if (batch.length === 0) return;
-    const insert = this.statement(INSERT_AUDIT(this.param));
+    let insert: StatementSync;
     let committed: PendingAudit[];
     try {
+      insert = this.statement(INSERT_AUDIT(this.param));
       this.transaction(() => {
         for (const item of batch) insert.run(...item.params);
       });
       committed = batch;
     } catch (error) {
-      if (batch.length === 1) return batch[0].reject(error);
+      if (batch.length === 1 || !this.db.isOpen) return batch.forEach((item) => item.reject(error));
       committed = [];
       for (const item of batch) {
         try {
-          this.transaction(() => insert.run(...item.params));
+          this.transaction(() => this.statement(INSERT_AUDIT(this.param)).run(...item.params));
           committed.push(item);
         } catch (own) {
           item.reject(own);
@@ -184,14 +201,16 @@ export class SqliteStore extends SqlStore {
   }
 
   async ping(): Promise<void> {
+    if (this.syncFailure) throw this.syncFailure;
     this.db.prepare('SELECT 1').get();
   }
 
   async close(): Promise<void> {
-    // Records already handed to recordAudit are committed and synced (or fail) before the file is closed.
+    // Records already handed to recordAudit are committed and synced (or fail) before the file is closed;
+    // a write that comes later fails rather than start a sync on a closed file.
     if (this.db.isOpen) this.flushAudit();
-    // Queued behind every sync already asked for, so once it is done they all are.
-    await this.durable().catch(() => undefined);
+    this.closing = true;
+    if (this.syncing) await new Promise<void>((resolve) => (this.idle = resolve));
     if (this.walFd !== undefined) fs.closeSync(this.walFd);
     this.walFd = undefined;
     if (this.db.isOpen) this.db.close();

@@ -80,11 +80,15 @@ export class HttpTransport {
   async send(request: VendorRequest, limits: SendOptions = {}): Promise<VendorResponse> {
     assertSafePath(request.path);
     const timeoutMs = limits.timeoutMs ?? this.options.timeoutMs;
+    const started = performance.now();
     const auth = await this.options.auth.headers();
+    // Fetching a token (IAM, a CSRF token) is part of the try: the call gets what is left of its time.
+    const callMs = Math.floor(timeoutMs - (performance.now() - started));
+    if (callMs <= 0) throw new GatewayError('BACKEND_TIMEOUT', `The vendor did not answer within ${timeoutMs} ms`);
     if (this.target) {
       try {
         const res = await nodeHttpRequest(this.target, {
-          method: request.method, path: request.path, headers: [DEFAULT_ACCEPT, request.headers, auth], body: request.body, timeoutMs,
+          method: request.method, path: request.path, headers: [DEFAULT_ACCEPT, request.headers, auth], body: request.body, timeoutMs: callMs,
         });
         return { status: res.status, headers: flatHeaders(res.headers), body: res.body };
       } catch (error) {
@@ -100,7 +104,7 @@ export class HttpTransport {
         url: request.path,
         headers,
         data: request.body,
-        timeout: timeoutMs,
+        timeout: callMs,
       });
       return { status: res.status, headers: flatHeaders(res.headers as Record<string, unknown>), body: typeof res.data === 'string' ? res.data : '' };
     } catch (error) {

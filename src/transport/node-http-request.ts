@@ -68,8 +68,8 @@ export interface NodeHttpTarget {
   httpsAgent: https.Agent;
   /** Largest answer accepted, in bytes after decoding. */
   maxContentLength: number;
-  /** baseUrl parsed, on first use. */
-  parsed?: URL;
+  /** baseUrl parsed on first use, with its path, and whether the parser left it exactly as written. */
+  parsed?: { url: URL; basePath: string; canonical: boolean };
 }
 
 export interface NodeHttpCall {
@@ -120,18 +120,25 @@ const DOT_SEGMENT = /\/(?:\.|%2e)/i;
 /** Where a call goes: the base URL parsed once per target, the call's path appended as axios did. */
 export function locate(target: NodeHttpTarget, path: string): URL | { protocol: string; hostname: string; port: string; pathname: string; search: string; username: string; password: string } {
   const relative = `/${path.replace(/^\/+/, '')}`;
-  const base = (target.parsed ??= new URL(target.baseUrl));
-  if (!CANONICAL_PATH.test(relative) || DOT_SEGMENT.test(relative) || base.search || base.hash || base.pathname.includes('%')) {
+  target.parsed ??= parseBase(target.baseUrl);
+  const { url: base, basePath, canonical } = target.parsed;
+  if (!canonical || !CANONICAL_PATH.test(relative) || DOT_SEGMENT.test(relative)) {
     // As axios did: the path appended to the base, then read as a URL (so its pathname is what is sent).
     return new URL(`${target.baseUrl}${relative}`);
   }
   const query = relative.indexOf('?');
-  const basePath = base.pathname === '/' ? '' : base.pathname.replace(/\/+$/, '');
   return {
-    protocol: base.protocol, hostname: base.hostname, port: base.port, username: base.username, password: base.password,
+    protocol: base.protocol, hostname: base.hostname, port: base.port, username: '', password: '',
     pathname: basePath + (query < 0 ? relative : relative.slice(0, query)),
     search: query < 0 || query === relative.length - 1 ? '' : relative.slice(query),
   };
+}
+
+/** Canonical: written as the parser writes it (no credentials, query, backslash, default port...). */
+function parseBase(baseUrl: string): NonNullable<NodeHttpTarget['parsed']> {
+  const url = new URL(baseUrl);
+  const basePath = url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, '');
+  return { url, basePath, canonical: baseUrl === url.origin + basePath };
 }
 
 /**

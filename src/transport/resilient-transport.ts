@@ -61,7 +61,8 @@ export class ResilientTransport {
    * timeoutMs after every call, and its listeners were a measurable share of each call: docs/performance.md.)
    */
   async send(request: VendorRequest): Promise<VendorResponse> {
-    const now = this.options.now ?? Date.now;
+    // A monotonic clock: a wall-clock step must not stretch or cut the deadline.
+    const now = this.options.now ?? (() => performance.now());
     const started = now();
     const left = () => this.options.timeoutMs - (now() - started);
     const permit = this.breaker.admit(this.options.backend);
@@ -93,13 +94,16 @@ export class ResilientTransport {
     for (let attempt = 0; ; attempt += 1) {
       let response: VendorResponse | undefined;
       let error: unknown;
+      // Whether this try is limited by the call's time left rather than by tryTimeoutMs.
+      let lastChance = false;
       try {
         const remaining = left();
         if (remaining <= 0) throw this.deadlineError();
+        lastChance = remaining <= (this.options.tryTimeoutMs ?? Infinity);
         response = await this.inner.send(request, { timeoutMs: Math.min(this.options.tryTimeoutMs ?? Infinity, remaining) });
       } catch (caught) {
         // A try cut short by the time left is the whole call's timeout.
-        error = left() <= 0 && caught instanceof GatewayError && caught.code === 'BACKEND_TIMEOUT' ? this.deadlineError() : caught;
+        error = lastChance && caught instanceof GatewayError && caught.code === 'BACKEND_TIMEOUT' ? this.deadlineError() : caught;
       } finally {
         budgetSlot?.();
         budgetSlot = undefined;

@@ -1,6 +1,6 @@
 // The JSON body reader: its direct path reads what express.json reads, and everything else still goes to express.json.
 import http from 'node:http';
-import type net from 'node:net';
+import net from 'node:net';
 import zlib from 'node:zlib';
 import express from 'express';
 import { byteLimit, jsonBody } from '../../src/http/json-body';
@@ -48,6 +48,7 @@ const bodies: [string, Buffer, Record<string, string>][] = [
   ['broken JSON', Buffer.from('{"action":'), {}],
   ['charset=utf-8 said', Buffer.from('{"a":1}'), { 'Content-Type': 'application/json; charset=UTF-8' }],
   ['another charset (express.json: 415)', Buffer.from('{"a":1}'), { 'Content-Type': 'application/json; charset=latin1' }],
+  ['charset=utf8, which express.json refuses (415)', Buffer.from('{"a":1}'), { 'Content-Type': 'application/json; charset=utf8' }],
   ['over the limit (express.json: 413)', Buffer.from(`{"a":"${'x'.repeat(2000)}"}`), {}],
   ['gzip (express.json inflates it)', zlib.gzipSync('{"a":1}'), { 'Content-Encoding': 'gzip' }],
   ['chunked (express.json reads it)', Buffer.from('{"a":2}'), { 'Transfer-Encoding': 'chunked' }],
@@ -61,4 +62,24 @@ test.each(bodies)('%s: the same outcome as express.json', async (_name, body, he
 test('the limit is read as the config schema writes it', () => {
   expect([byteLimit('512'), byteLimit('512b'), byteLimit('2kb'), byteLimit('1mb')]).toEqual([512, 512, 2048, 1048576]);
   expect(() => byteLimit('1gb')).toThrow('not a size');
+});
+
+test('a client that goes away in the middle of its body is request.aborted (a 400), not an unexpected error', async () => {
+  const seen: string[] = [];
+  const app = express();
+  app.post('/', jsonBody('1kb'), (_req, res) => void res.end());
+  app.use((error: { type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    seen.push(String(error.type));
+    res.end();
+  });
+  const server = http.createServer(app);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  await new Promise((r) => socket.once('connect', r));
+  socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"action":');
+  await new Promise((r) => setTimeout(r, 30));
+  socket.destroy();
+  for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  expect(seen).toEqual(['request.aborted']);
+  await new Promise((r) => server.close(r));
 });

@@ -29,6 +29,14 @@ test('a field JSON cannot write (a bigint, a cycle) still gives one line, not a 
   expect(JSON.parse(lines[0])).toMatchObject({ level: 'warn', message: 'odd', big: '12345678901234567890', cyclic: { name: 'loop', self: '[Circular]' } });
 });
 
+test('an object met twice without a cycle is written twice, not marked', async () => {
+  const { logger, lines } = capture();
+  const shared = { id: 7 };
+  logger.info('twice', { a: shared, b: shared, big: 1n });
+  await flushed();
+  expect(JSON.parse(lines[0])).toMatchObject({ a: { id: 7 }, b: { id: 7 }, big: '1' });
+});
+
 test('entries below the level are not written', async () => {
   const { logger, lines } = capture('warn');
   logger.info('quiet');

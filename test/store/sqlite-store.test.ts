@@ -102,14 +102,57 @@ describe('group commit of audit records', () => {
     await store.close();
   });
 
-  test('a failed sync fails the records it covered: the answer never claims a row is on disk when it may not be', async () => {
+  test('a failed sync fails its records and every later write, and ping: after a lost fsync nothing more is called durable', async () => {
     const { store } = await openFile();
     const sync = jest.spyOn(fs, 'fdatasync').mockImplementationOnce(((_fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
       callback(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
     }) as typeof fs.fdatasync);
-    await expect(store.recordAudit(record({ requestId: 'lost' }))).rejects.toThrow('EIO');
-    await expect(store.recordAudit(record({ requestId: 'next' }))).resolves.toBeUndefined();
+    await expect(store.recordAudit(record({ requestId: 'lost' }))).rejects.toThrow('could not sync its log to disk: EIO');
+    // The kernel may have dropped those pages and report success next time: the store stays failed.
+    await expect(store.recordAudit(record({ requestId: 'next' }))).rejects.toThrow('EIO');
+    await expect(store.ping()).rejects.toThrow('EIO');
     sync.mockRestore();
+    await store.close();
+  });
+
+  test('a read waits for the syncs in progress: nothing is decided on a row not yet on disk', async () => {
+    const { store } = await openFile();
+    let release: (() => void) | undefined;
+    const real = fs.fdatasync;
+    const sync = jest.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      release = () => real(fd, callback);
+    }) as typeof fs.fdatasync);
+    const written = store.recordAudit(record({ requestId: 'pending' }));
+    await new Promise((r) => setTimeout(r, 20));
+    let read: string[] | undefined;
+    const reading = store.queryAudit({ limit: 5 }).then((page) => (read = page.items.map((i) => i.requestId)));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(read).toBeUndefined();
+    release!();
+    await new Promise((r) => setTimeout(r, 20));
+    release!();
+    await Promise.all([written, reading]);
+    expect(read).toEqual(['pending']);
+    sync.mockRestore();
+    await store.close();
+  });
+
+  test('close() waits for the sync in flight; a write after it fails instead of syncing a closed file', async () => {
+    const { store } = await openFile();
+    const written = store.recordAudit(record({ requestId: 'before-close' }));
+    await store.close();
+    await expect(written).resolves.toBeUndefined();
+    await expect(store.recordAudit(record({ requestId: 'after-close' }))).rejects.toThrow();
+  });
+
+  test('a database reached through a symlink syncs the real WAL, next to the real file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-sqlite-'));
+    fs.mkdirSync(path.join(dir, 'real'));
+    fs.symlinkSync(path.join(dir, 'real', 'audit.db'), path.join(dir, 'audit.db'));
+    const store = (await openStore({ type: 'sqlite', path: path.join(dir, 'audit.db') })) as SqliteStore;
+    await store.recordAudit(record({ requestId: 'linked' }));
+    expect(fs.existsSync(path.join(dir, 'real', 'audit.db-wal'))).toBe(true);
+    expect((await store.queryAudit({ limit: 5 })).items.map((i) => i.requestId)).toEqual(['linked']);
     await store.close();
   });
 

@@ -166,7 +166,8 @@ describe('proxies from the environment', () => {
 test('the path sent is the one the URL parser makes of base + path, with or without the parser on the way', () => {
   const chars = [...'aZ09-._~!$&()*+,;=:@%/?\'" <>{}`|^#[]\\.é'];
   fc.assert(fc.property(
-    fc.constantFrom('http://v.test', 'http://v.test/', 'http://v.test/base', 'http://v.test/base/', 'https://u:p@v.test:8443/a%20b', 'http://[::1]:9/x'),
+    fc.constantFrom('http://v.test', 'http://v.test/', 'http://v.test/base', 'http://v.test/base/', 'https://u:p@v.test:8443/a%20b', 'http://[::1]:9/x',
+      'http://v.test/api\\', 'http://V.TEST:80/a', 'http://v.test/a b', 'http://v.test/a?q=1', 'https://v.test/a%2e%2e/b'),
     fc.array(fc.constantFrom(...chars), { maxLength: 24 }).map((c) => `/${c.join('')}`),
     (baseUrl, path) => {
       const target = { baseUrl: baseUrl.replace(/\/+$/, ''), maxContentLength: 1 } as Parameters<typeof locate>[0];

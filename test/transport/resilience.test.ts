@@ -224,6 +224,15 @@ describe('deadline', () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
+  test('time spent fetching a token counts against the try: the call gets only what is left', async () => {
+    nock(BASE).get('/tasks/1').delay(150).reply(200, 'late');
+    const slowAuth = { headers: () => new Promise<Record<string, string>>((r) => setTimeout(() => r({ 'X-Auth-Token': 't' }), 150)), secretHeaders: [], refresh: async () => false };
+    const inner = new HttpTransport({ baseUrl: BASE, timeoutMs: 250, auth: slowAuth });
+    const started = Date.now();
+    expect((await caught(inner.send(GET))).code).toBe('BACKEND_TIMEOUT');
+    expect(Date.now() - started).toBeLessThan(290);
+  });
+
   test('time spent waiting for a slot counts against the deadline', async () => {
     nock(BASE).get('/tasks/1').delay(120).reply(200, 'first').get('/tasks/1').delay(120).reply(200, 'second');
     const t = transport({ concurrency: 1, retry: { maxRetries: 0 } }, 200, plain(BASE, 60_000));
