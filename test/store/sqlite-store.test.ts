@@ -32,6 +32,18 @@ test('two connections to one file share idempotency claims (several processes on
   await Promise.all([a.close(), b.close()]);
 });
 
+/** Every WAL sync is held until the test calls release(), to see that nothing resolves before it. */
+function heldSyncs() {
+  const real = fs.fdatasync;
+  let held: (() => void) | undefined;
+  const sync = jest.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+    held = () => real(fd, callback);
+  }) as typeof fs.fdatasync);
+  return { sync, release: () => held!() };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
 describe('group commit of audit records', () => {
   const openFile = async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-sqlite-')), 'group.db');
@@ -77,26 +89,21 @@ describe('group commit of audit records', () => {
 
   test('a record resolves only after the WAL is synced to disk; the records of one sync share it', async () => {
     const { store } = await openFile();
-    let release: (() => void) | undefined;
-    const real = fs.fdatasync;
-    const sync = jest.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
-      // Held until the test lets it go, to see that nothing resolves before.
-      release = () => real(fd, callback);
-    }) as typeof fs.fdatasync);
+    const { sync, release } = heldSyncs();
     let resolved = 0;
     const writes = Array.from({ length: 5 }, (_, i) => store.recordAudit(record({ requestId: `s${i}` })).then(() => resolved++));
-    await new Promise((r) => setTimeout(r, 20));
+    await settle();
     expect(sync).toHaveBeenCalledTimes(1);
     expect(resolved).toBe(0);
     // A record committed while that sync runs waits for the next one: the first may have started before its write.
     const late = store.recordAudit(record({ requestId: 'late' }));
-    await new Promise((r) => setTimeout(r, 20));
-    release!();
+    await settle();
+    release();
     await Promise.all(writes);
     expect(resolved).toBe(5);
-    await new Promise((r) => setTimeout(r, 20));
+    await settle();
     expect(sync).toHaveBeenCalledTimes(2);
-    release!();
+    release();
     await late;
     sync.mockRestore();
     await store.close();
@@ -117,20 +124,16 @@ describe('group commit of audit records', () => {
 
   test('a read waits for the syncs in progress: nothing is decided on a row not yet on disk', async () => {
     const { store } = await openFile();
-    let release: (() => void) | undefined;
-    const real = fs.fdatasync;
-    const sync = jest.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
-      release = () => real(fd, callback);
-    }) as typeof fs.fdatasync);
+    const { sync, release } = heldSyncs();
     const written = store.recordAudit(record({ requestId: 'pending' }));
-    await new Promise((r) => setTimeout(r, 20));
+    await settle();
     let read: string[] | undefined;
     const reading = store.queryAudit({ limit: 5 }).then((page) => (read = page.items.map((i) => i.requestId)));
-    await new Promise((r) => setTimeout(r, 20));
+    await settle();
     expect(read).toBeUndefined();
-    release!();
-    await new Promise((r) => setTimeout(r, 20));
-    release!();
+    release();
+    await settle();
+    release();
     await Promise.all([written, reading]);
     expect(read).toEqual(['pending']);
     sync.mockRestore();
