@@ -117,6 +117,18 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
 }
 
+/** Sends one request on `agent`; true when it was answered 200 (read to the end), false otherwise. */
+function answeredOk(url: URL, init: Init, agent: http.Agent): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: init.method, headers: init.headers, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200));
+    });
+    req.on('error', () => resolve(false));
+    req.end(init.body);
+  });
+}
+
 interface OpenLoopResult {
   rate: number; requests: number; answered: number; errors: number; p50: number; p99: number; p999: number; max: number; maxSendLagMs: number;
   cpuUsPerRequest?: number; eventLoopUtilization?: number;
@@ -137,20 +149,9 @@ async function openLoop(url: URL, init: Init, target: ChildProcess): Promise<Ope
     let errors = 0;
     let maxSendLagMs = 0;
     const pending: Promise<void>[] = [];
-    const fire = (due: number) => new Promise<void>((resolve) => {
-      const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: init.method, headers: init.headers, agent }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          if (res.statusCode === 200) latencies.push(performance.now() - due);
-          else errors++;
-          resolve();
-        });
-      });
-      req.on('error', () => {
-        errors++;
-        resolve();
-      });
-      req.end(init.body);
+    const fire = (due: number) => answeredOk(url, init, agent).then((ok) => {
+      if (ok) latencies.push(performance.now() - due);
+      else errors++;
     });
     const start = performance.now();
     for (let i = 0; i < total; ) {
@@ -195,23 +196,7 @@ async function inFlight(gateway: ChildProcess, url: string, init: Init) {
   let failed = 0;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: IN_FLIGHT }, () =>
-      new Promise<void>((resolve) => {
-        const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: init.method, headers: init.headers, agent }, (res) => {
-          res.resume();
-          res.on('end', () => {
-            if (res.statusCode === 200) ok++;
-            else failed++;
-            resolve();
-          });
-        });
-        req.on('error', () => {
-          failed++;
-          resolve();
-        });
-        req.end(init.body);
-      }),
-    ),
+    Array.from({ length: IN_FLIGHT }, () => answeredOk(target, init, agent).then((answered) => (answered ? ok++ : failed++))),
   );
   const seconds = (performance.now() - started) / 1000;
   clearInterval(timer);
