@@ -1,5 +1,5 @@
 // One action attempt end to end: Idempotency-Key claim or replay, gateway.perform, the audit row committed, the answer.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { isActionName, type ActionCommand } from '../core/actions';
 import { GatewayError, type ErrorContext } from '../core/errors';
@@ -48,7 +48,7 @@ export function onBehalfOf(req: Request): string | undefined {
 
 /** The request's identity for Idempotency-Key: backend, task id, query and body, key order ignored. */
 export function fingerprint(backend: string, taskId: string, query: unknown, body: unknown): string {
-  return createHash('sha256').update(JSON.stringify([backend, taskId, canonical(query), canonical(body)])).digest('hex');
+  return hash('sha256', JSON.stringify([backend, taskId, canonical(query), canonical(body)]), 'hex');
 }
 
 function canonical(value: unknown): unknown {

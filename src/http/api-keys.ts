@@ -1,5 +1,5 @@
 // Inbound authentication: API keys from config, compared in constant time, with per-backend scopes.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import type { ApiKeyConfig } from '../config/load';
 import { GatewayError } from '../core/errors';
@@ -10,7 +10,8 @@ export interface Caller {
   scopes: string[];
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
+// One-shot hash: no Hash object per request (createHash().update().digest() was ~2% of an action).
+const digest = (value: string) => hash('sha256', value, 'buffer');
 
 export class ApiKeys {
   private readonly keys: { digest: Buffer; caller: Caller }[];
