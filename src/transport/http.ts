@@ -1,10 +1,10 @@
-// Moves bytes between the gateway and one backend: node:http on a keep-alive agent (axios where a proxy is set).
+// Moves bytes between the gateway and one backend: undici on a keep-alive pool (axios where a proxy is set).
 import type { AxiosInstance, AxiosStatic } from 'axios';
 import type { VendorRequest, VendorResponse } from '../core/adapter';
 import { GatewayError } from '../core/errors';
 import type { OutboundAuth } from './auth';
 import { CONNECT_TIMEOUT_CODE, connectTimeoutAgents } from './connect-timeout';
-import { AXIOS_ACCEPT, envProxyFor, nodeHttpRequest, type NodeHttpTarget } from './node-http-request';
+import { AXIOS_ACCEPT, envProxyFor, vendorAgent, vendorRequest, type VendorTarget } from './undici-request';
 import { assertSafePath } from './safe-path';
 
 export interface TransportOptions {
@@ -46,16 +46,16 @@ export function neverSent(error: unknown): boolean {
 export class HttpTransport {
   /** axios with its own http adapter: only where the environment sets a proxy, which only it reads. */
   private readonly client?: AxiosInstance;
-  /** Otherwise calls go straight over node:http (node-http-request.ts), sending what axios sent. */
-  private readonly target?: NodeHttpTarget;
+  /** Otherwise calls go straight over undici (undici-request.ts), sending what axios sent. */
+  private readonly target?: VendorTarget;
   private readonly baseUrl: string;
 
   constructor(private readonly options: TransportOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    const agents = connectTimeoutAgents(options.connectTimeoutMs ?? options.timeoutMs);
+    const connectTimeoutMs = options.connectTimeoutMs ?? options.timeoutMs;
     const maxContentLength = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE;
     if (!envProxyFor(this.baseUrl)) {
-      this.target = { baseUrl: this.baseUrl, ...agents, maxContentLength };
+      this.target = { baseUrl: this.baseUrl, dispatcher: vendorAgent(connectTimeoutMs), maxContentLength };
       return;
     }
     // Loaded only here: axios and what it brings cost every gateway ~9 MB of memory (docs/performance.md).
@@ -63,7 +63,7 @@ export class HttpTransport {
     this.client = axios.create({
       baseURL: this.baseUrl,
       timeout: options.timeoutMs,
-      ...agents,
+      ...connectTimeoutAgents(connectTimeoutMs),
       // A path is always relative to baseUrl: a task id such as `http://evil` can never pick the host.
       allowAbsoluteUrls: false,
       maxRedirects: 0,
@@ -87,7 +87,7 @@ export class HttpTransport {
     if (callMs <= 0) throw new GatewayError('BACKEND_TIMEOUT', `The vendor did not answer within ${timeoutMs} ms`);
     if (this.target) {
       try {
-        const res = await nodeHttpRequest(this.target, {
+        const res = await vendorRequest(this.target, {
           method: request.method, path: request.path, headers: [DEFAULT_ACCEPT, request.headers, auth], body: request.body, timeoutMs: callMs,
         });
         return { status: res.status, headers: flatHeaders(res.headers), body: res.body };
@@ -120,7 +120,7 @@ export class HttpTransport {
     return { method: request.method, url: this.baseUrl + request.path, headers, body: request.body ?? '' };
   }
 
-  /** Maps a failed call (an AxiosError, or node-http-request's TransportError with the same codes). */
+  /** Maps a failed call (an AxiosError, or undici-request's TransportError with the same codes). */
   private networkError(error: unknown, timeoutMs: number): GatewayError {
     const failed = error as { code?: string; cause?: { code?: unknown }; message?: string } | undefined;
     const code = typeof failed?.code === 'string' ? failed.code : '';

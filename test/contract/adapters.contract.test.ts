@@ -3,7 +3,6 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import nock from 'nock';
 import Ajv2020 from 'ajv/dist/2020';
 import taskSchema from '../../schemas/task.schema.json';
 import { ADAPTERS } from '../../adapters';
@@ -15,6 +14,7 @@ import { parseConfig, type RawBackendConfig } from '../../src/config/load';
 import { bodyMeaning } from '../helpers/bodies';
 import type { ContractFixture, FixtureRequest, FixtureResponse } from './fixture-types';
 import { caught } from '../helpers/gateway';
+import { useVendorMock } from '../helpers/vendor-mock';
 
 const validTask = new Ajv2020({ strict: false }).compile(taskSchema);
 
@@ -48,7 +48,7 @@ function expectRequest(actual: VendorRequest, expected: FixtureRequest): void {
   expect(actual.path).toBe(expected.path);
   const headers = Object.fromEntries(Object.entries(actual.headers).map(([k, v]) => [k.toLowerCase(), v]));
   for (const [name, value] of Object.entries(expected.headers ?? {})) {
-    // Credentials are added by the transport, never by translate: fixtures list them for the nock run only.
+    // Credentials are added by the transport, never by translate: fixtures list them for the mocked-vendor run only.
     if (/^(authorization|x-auth-token|bpmcsrftoken)$/i.test(name)) continue;
     expect(headers[name.toLowerCase()]).toBe(value);
   }
@@ -56,28 +56,48 @@ function expectRequest(actual: VendorRequest, expected: FixtureRequest): void {
   expect(bodyMeaning(actual.body, kind)).toEqual(bodyMeaning(expectedBody(expected), kind));
 }
 
-/** Registers one nock interceptor that only matches the exact method, path, headers and body. */
-function intercept(baseUrl: string, call: { request: FixtureRequest; response: FixtureResponse }, delayMs = 0): nock.Scope {
+const vendors = useVendorMock();
+
+/**
+ * Where a fixture path goes in the MockAgent: the baseUrl's origin (its MockPool), and the intercept path with the
+ * baseUrl's own path in front (a MockAgent origin has no path; K2's baseUrl has one).
+ */
+function vendorAt(baseUrl: string, path: string) {
+  const url = new URL(baseUrl);
+  const basePath = url.pathname.replace(/\/+$/, '');
+  return { pool: vendors().get(url.origin), path: basePath + path };
+}
+
+/**
+ * Registers one MockAgent interceptor that only matches the exact method, path (its query compared as parameters,
+ * in any order), headers (the listed ones, names case-insensitive, values exact) and body meaning.
+ */
+function intercept(baseUrl: string, call: { request: FixtureRequest; response: FixtureResponse }, delayMs = 0): void {
   const { request, response } = call;
   const kind = bodyKind(request);
-  const want = bodyMeaning(expectedBody(request), kind);
-  const scope = nock(baseUrl, { reqheaders: request.headers ?? {} });
-  const interceptor = scope.intercept(request.path, request.method, (body: unknown) => {
-    const text = typeof body === 'string' ? body : body === undefined || body === '' ? undefined : JSON.stringify(body);
-    return JSON.stringify(bodyMeaning(text || undefined, kind)) === JSON.stringify(want);
-  });
+  const want = JSON.stringify(bodyMeaning(expectedBody(request), kind));
+  const { pool, path } = vendorAt(baseUrl, request.path);
   const res = responseOf(response);
-  return (delayMs ? interceptor.delay(delayMs) : interceptor).reply(res.status, res.body, res.headers);
+  const scope = pool
+    .intercept({
+      path,
+      method: request.method,
+      headers: request.headers ?? {},
+      body: (body: string | undefined) => {
+        try {
+          return JSON.stringify(bodyMeaning(body || undefined, kind)) === want;
+        } catch {
+          return false; // a body that does not even parse as the expected kind
+        }
+      },
+    })
+    .reply(res.status, res.body, { headers: res.headers });
+  if (delayMs) scope.delay(delayMs);
 }
 
 function gatewayFor(fixture: ContractFixture): Gateway {
   return new Gateway([createBackend(fixture.backend.name, backendConfig(fixture))]);
 }
-
-
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => nock.cleanAll());
-afterAll(() => nock.enableNetConnect());
 
 describe.each(Object.keys(ADAPTERS))('adapter %s', (vendor) => {
   const adapter = ADAPTERS[vendor];
@@ -93,13 +113,15 @@ describe.each(Object.keys(ADAPTERS))('adapter %s', (vendor) => {
   });
 
   test('every unsupported action is refused with 422 before any vendor call', async () => {
+    vendors().enableCallHistory();
     const gateway = gatewayFor(fixture);
     for (const action of ACTION_NAMES.filter((a) => !adapter.actions[a])) {
       const error = await caught(gateway.perform(command({ taskId: 'any', action })));
       expect(error.code).toBe('UNSUPPORTED_ACTION');
       expect(error.context.supportedActions).toEqual(ACTION_NAMES.filter((a) => adapter.actions[a]));
     }
-    expect(nock.pendingMocks()).toEqual([]);
+    expect(vendors().pendingInterceptors()).toEqual([]);
+    expect(vendors().getCallHistory()?.calls() ?? []).toEqual([]);
   });
 
   describe.each(fixture.actions.map((c) => [c.name, c] as const))('action: %s', (_name, c) => {
@@ -110,8 +132,8 @@ describe.each(Object.keys(ADAPTERS))('adapter %s', (vendor) => {
       if (!('error' in c.expect)) expect(calls).toHaveLength(c.calls.length);
     });
 
-    test('through the gateway and the real transport (nock)', async () => {
-      const scopes = [...c.calls, ...(c.followUps ?? [])].map((call) => intercept(fixture.backend.baseUrl, call));
+    test('through the gateway and the real transport (mocked vendor, undici MockAgent)', async () => {
+      [...c.calls, ...(c.followUps ?? [])].forEach((call) => intercept(fixture.backend.baseUrl, call));
       const gateway = gatewayFor(fixture);
       if ('error' in c.expect) {
         const error = await caught(gateway.perform(command(c.command)));
@@ -129,7 +151,7 @@ describe.each(Object.keys(ADAPTERS))('adapter %s', (vendor) => {
         }
         if (c.expect.vendorStatus) expect(result.vendor.status).toBe(c.expect.vendorStatus);
       }
-      scopes.forEach((s) => expect(s.isDone()).toBe(true));
+      vendors().assertNoPendingInterceptors();
     });
   });
 
@@ -175,7 +197,8 @@ describe.each(Object.keys(ADAPTERS))('adapter %s', (vendor) => {
     ];
 
     test.each(rows)('vendor %s on an action', async (_label, response, code, status) => {
-      nock(fixture.backend.baseUrl).intercept(probe.request.path, probe.request.method).reply(response.status, response.body, response.headers);
+      const { pool, path } = vendorAt(fixture.backend.baseUrl, probe.request.path);
+      pool.intercept({ path, method: probe.request.method }).reply(response.status, response.body, { headers: response.headers });
       const error = await caught(gatewayFor(fixture).perform(command(probe.command)));
       expect({ code: error.code, status: error.status }).toEqual({ code, status });
       expect(error.context.vendor?.status).toBe(response.status);
@@ -184,14 +207,16 @@ describe.each(Object.keys(ADAPTERS))('adapter %s', (vendor) => {
     });
 
     test('garbled body on get task is BACKEND_ERROR', async () => {
-      nock(fixture.backend.baseUrl).intercept(fixture.getTask.request.path, 'GET').reply(200, '{"garbled": <<<', { 'Content-Type': 'application/json' });
+      const { pool, path } = vendorAt(fixture.backend.baseUrl, fixture.getTask.request.path);
+      pool.intercept({ path, method: 'GET' }).reply(200, '{"garbled": <<<', { headers: { 'Content-Type': 'application/json' } });
       const error = await caught(gatewayFor(fixture).getTask(backendName, probe.command.taskId));
       expect({ code: error.code, status: error.status }).toEqual({ code: 'BACKEND_ERROR', status: 502 });
     });
 
     test('no answer within timeoutMs is BACKEND_TIMEOUT', async () => {
       const timeoutMs = backendConfig(fixture).timeoutMs;
-      nock(fixture.backend.baseUrl).intercept(probe.request.path, probe.request.method).delay(timeoutMs + 500).reply(200, '');
+      const { pool, path } = vendorAt(fixture.backend.baseUrl, probe.request.path);
+      pool.intercept({ path, method: probe.request.method }).reply(200, '').delay(timeoutMs + 500);
       const error = await caught(gatewayFor(fixture).perform(command(probe.command)));
       expect({ code: error.code, status: error.status }).toEqual({ code: 'BACKEND_TIMEOUT', status: 504 });
     });
@@ -202,11 +227,11 @@ describe.each(Object.keys(ADAPTERS))('adapter %s', (vendor) => {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const { port } = server.address() as net.AddressInfo;
       await new Promise((resolve) => server.close(resolve));
-      nock.enableNetConnect('127.0.0.1');
+      // Only this closed port may be reached for real; the MockAgent refuses every other unmatched call.
+      vendors().enableNetConnect(`127.0.0.1:${port}`);
       const closed = { ...backendConfig(fixture), baseUrl: `http://127.0.0.1:${port}` };
       const gateway = new Gateway([createBackend(backendName, closed)]);
       const error = await caught(gateway.perform(command(probe.command)));
-      nock.disableNetConnect();
       expect({ code: error.code, status: error.status }).toEqual({ code: 'BACKEND_UNAVAILABLE', status: 503 });
     });
   });

@@ -1,4 +1,4 @@
-// End to end: the gateway core, the real transport and the IBM BPM emulator on loopback (no nock here),
+// End to end: the gateway core, the real transport and the IBM BPM emulator on loopback (no mocked dispatcher here),
 // every supported action, get and list, the BPMCSRFToken flow, and one pass through the HTTP facade.
 import { createIbmBpmEmulator, IBM_BPM_EMULATOR_DEFAULTS, type IbmBpmEmulator, type IbmBpmEmulatorOptions } from '../../adapters/ibm-bpm/emulator';
 import type { ActionCommand } from '../../src/core/actions';

@@ -1,5 +1,5 @@
 // End to end against the K2 emulator on loopback: the gateway core and the real transport for every supported
-// action and for get/list, the escaping proof, and one request through the facade. No nock in this file.
+// action and for get/list, the escaping proof, and one request through the facade. No mocked dispatcher in this file.
 import { createK2Emulator, K2_EMULATOR_DEFAULTS as D, type K2Emulator } from '../../adapters/k2/emulator';
 import type { ActionCommand } from '../../src/core/actions';
 import { Gateway } from '../../src/core/gateway';

@@ -1,5 +1,5 @@
 // End to end: the gateway core and the real transport against the Oracle BPM emulator on loopback, both shapes;
-// then one pass through the HTTP facade. No nock here.
+// then one pass through the HTTP facade. No mocked dispatcher here.
 import { createOracleBpmEmulator, ORACLE_BPM_EMULATOR_DEFAULTS as D, type OracleShape } from '../../adapters/oracle-bpm/emulator';
 import type { ActionCommand } from '../../src/core/actions';
 import { Gateway } from '../../src/core/gateway';

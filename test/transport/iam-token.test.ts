@@ -1,24 +1,25 @@
-// Huawei IAM password auth (nock): the token request, X-Subject-Token, caching until shortly before expiry, one shared fetch.
+// Huawei IAM password auth (undici MockAgent): the token request, X-Subject-Token, caching until shortly before expiry, one shared fetch.
 import net from 'node:net';
-import nock from 'nock';
 import { GatewayError } from '../../src/core/errors';
 import { createIamAuth, REFRESH_MARGIN_MS, type IamPasswordConfig } from '../../src/transport/iam-token';
+import { useVendorMock } from '../helpers/vendor-mock';
 
 const IAM = 'https://iam.test';
 const CONFIG: IamPasswordConfig = { type: 'iam-password', iamUrl: IAM, domain: 'acme', username: 'gw-user', password: 'iam-P@ss-42', project: 'ap-southeast-1' };
 
 function tokenReply(token: string, expiresAt: Date) {
-  return [201, JSON.stringify({ token: { expires_at: expiresAt.toISOString() } }), { 'X-Subject-Token': token }] as const;
+  return { statusCode: 201, data: JSON.stringify({ token: { expires_at: expiresAt.toISOString() } }), responseOptions: { headers: { 'X-Subject-Token': token } } };
 }
 
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => nock.cleanAll());
-afterAll(() => nock.enableNetConnect());
+// A fresh MockAgent per test; unmatched calls fail and no real connection is made (but where a test allows one).
+const vendors = useVendorMock();
+/** POST /v3/auth/tokens on IAM, whatever its query string. */
+const tokenRequest = () => vendors().get(IAM).intercept({ method: 'POST', path: (path) => path.split('?')[0] === '/v3/auth/tokens' });
 
 test('POST /v3/auth/tokens with the password method and project scope; the token comes from X-Subject-Token', async () => {
   let sent: any;
-  nock(IAM).post('/v3/auth/tokens').query(true).reply(function (_uri, body) {
-    sent = body;
+  tokenRequest().reply((request) => {
+    sent = JSON.parse(String(request.body));
     return tokenReply('tok-1', new Date(Date.now() + 24 * 3_600_000));
   });
   const auth = createIamAuth(CONFIG, { timeoutMs: 2000 });
@@ -35,7 +36,7 @@ test('POST /v3/auth/tokens with the password method and project scope; the token
 test('the token is cached until shortly before it expires, then fetched again', async () => {
   let now = Date.parse('2026-01-01T00:00:00Z');
   let fetches = 0;
-  nock(IAM).post('/v3/auth/tokens').query(true).times(3).reply(() => tokenReply(`tok-${++fetches}`, new Date(now + 24 * 3_600_000)));
+  tokenRequest().reply(() => tokenReply(`tok-${++fetches}`, new Date(now + 24 * 3_600_000))).times(3);
   const auth = createIamAuth(CONFIG, { timeoutMs: 2000, now: () => now });
   expect((await auth.headers())['X-Auth-Token']).toBe('tok-1');
   now += 23 * 3_600_000;
@@ -47,7 +48,7 @@ test('the token is cached until shortly before it expires, then fetched again', 
 
 test('concurrent requests share one token fetch', async () => {
   let fetches = 0;
-  nock(IAM).post('/v3/auth/tokens').query(true).times(20).delay(50).reply(() => tokenReply(`tok-${++fetches}`, new Date(Date.now() + 86_400_000)));
+  tokenRequest().reply(() => tokenReply(`tok-${++fetches}`, new Date(Date.now() + 86_400_000))).times(20).delay(50);
   const auth = createIamAuth(CONFIG, { timeoutMs: 2000 });
   const all = await Promise.all(Array.from({ length: 20 }, () => auth.headers()));
   expect(new Set(all.map((h) => h['X-Auth-Token']))).toEqual(new Set(['tok-1']));
@@ -57,7 +58,7 @@ test('concurrent requests share one token fetch', async () => {
 test('refresh() after the vendor said the token expired fetches a new one; concurrent refreshes share it', async () => {
   let now = 1_000_000;
   let fetches = 0;
-  nock(IAM).post('/v3/auth/tokens').query(true).times(5).reply(() => tokenReply(`tok-${++fetches}`, new Date(now + 86_400_000)));
+  tokenRequest().reply(() => tokenReply(`tok-${++fetches}`, new Date(now + 86_400_000))).times(5);
   const auth = createIamAuth(CONFIG, { timeoutMs: 2000, now: () => now });
   await auth.headers();
   now += 60_000;
@@ -70,7 +71,7 @@ test('refresh() after the vendor said the token expired fetches a new one; concu
 test('fetched tokens join the secrets list (to be scrubbed), replacing the one before', async () => {
   let now = 0;
   let fetches = 0;
-  nock(IAM).post('/v3/auth/tokens').query(true).times(2).reply(() => tokenReply(`tok-${++fetches}`, new Date(now + 86_400_000)));
+  tokenRequest().reply(() => tokenReply(`tok-${++fetches}`, new Date(now + 86_400_000))).times(2);
   const secrets = ['iam-P@ss-42'];
   const auth = createIamAuth(CONFIG, { timeoutMs: 2000, secrets, now: () => now });
   await auth.headers();
@@ -87,7 +88,7 @@ test.each([
   [500, 'BACKEND_ERROR'],
   [429, 'BACKEND_UNAVAILABLE'],
 ])('IAM answering %s is %s, and nothing IAM said is passed on', async (status, code) => {
-  nock(IAM).post('/v3/auth/tokens').query(true).reply(status, { error: { message: 'user gw-user password iam-P@ss-42 wrong' } });
+  tokenRequest().reply(status, { error: { message: 'user gw-user password iam-P@ss-42 wrong' } });
   const auth = createIamAuth(CONFIG, { timeoutMs: 2000 });
   const error = await auth.headers().catch((e: unknown) => e);
   expect(error).toBeInstanceOf(GatewayError);
@@ -96,17 +97,18 @@ test.each([
 });
 
 test('a 201 without X-Subject-Token is a 502, and IAM down is a 503', async () => {
-  nock(IAM).post('/v3/auth/tokens').query(true).reply(201, '{}');
+  tokenRequest().reply(201, '{}');
   await expect(createIamAuth(CONFIG, { timeoutMs: 2000 }).headers()).rejects.toMatchObject({ code: 'BACKEND_ERROR' });
   // IAM down: a real refused connection on a loopback port nobody listens on.
   const server = net.createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as net.AddressInfo;
   await new Promise((r) => server.close(r));
-  nock.enableNetConnect('127.0.0.1');
+  vendors().enableNetConnect(/^127\.0\.0\.1:\d+$/);
   try {
-    await expect(createIamAuth({ ...CONFIG, iamUrl: `http://127.0.0.1:${port}` }, { timeoutMs: 2000 }).headers()).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+    // ECONNREFUSED: the connection was really tried (a call the MockAgent refused fails with BACKEND_UNAVAILABLE too).
+    await expect(createIamAuth({ ...CONFIG, iamUrl: `http://127.0.0.1:${port}` }, { timeoutMs: 2000 }).headers()).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE', message: expect.stringContaining('ECONNREFUSED') });
   } finally {
-    nock.disableNetConnect();
+    vendors().disableNetConnect();
   }
 });

@@ -1,8 +1,7 @@
-// Resilience of vendor calls, by fault injection (nock, and real refused or reset connections on loopback):
+// Resilience of vendor calls, by fault injection (undici MockAgent, and real refused or reset connections on loopback):
 // safe retries only, deadlines, bounded concurrency, circuit breaker.
 import http from 'node:http';
 import net from 'node:net';
-import nock from 'nock';
 import type { VendorRequest } from '../../src/core/adapter';
 import { GatewayError } from '../../src/core/errors';
 import { CircuitBreaker } from '../../src/transport/circuit-breaker';
@@ -13,8 +12,10 @@ import { RetryBudget, backoffMs, retryAfterMs } from '../../src/transport/retry-
 import { createAuth } from '../../src/transport/auth';
 import { translateAction } from '../../adapters/huawei-secmaster/translate';
 import { caught } from '../helpers/gateway';
+import { useVendorMock } from '../helpers/vendor-mock';
 
 const BASE = 'http://vendor.test';
+const EVIL = 'http://evil.test';
 const GET: VendorRequest = { method: 'GET', path: '/tasks/1', headers: {} };
 const PUT: VendorRequest = { method: 'PUT', path: '/tasks/1', headers: { 'Content-Type': 'application/json' }, body: '{"action":"CONTINUE"}' };
 
@@ -62,47 +63,51 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => resetting.server.close(() => r())));
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1'); // the real refused and reset connections
-});
-afterEach(() => nock.cleanAll());
-afterAll(() => nock.enableNetConnect());
+// A fresh MockAgent per test; unmatched calls fail, real connections only to loopback (the refused and reset ones).
+const vendors = useVendorMock({ loopback: true });
+/** One interceptor on the vendor at BASE; registered in order, the first not used up answers. */
+const at = (method: string, path: string | RegExp = '/tasks/1') => vendors().get(BASE).intercept({ method, path });
+/** What a reply callback answers: status, body and headers. */
+const answer = (statusCode: number, data = '', headers?: Record<string, string>) => ({ statusCode, data, responseOptions: { headers } });
+/** The interceptors of one origin that nothing has used yet. */
+const pendingAt = (origin: string) => vendors().pendingInterceptors().filter((interceptor) => interceptor.origin === origin);
 
 describe('retries: only where nothing can have been applied twice', () => {
   test('a GET answered 503 is retried and the retry answer returned', async () => {
-    const scope = nock(BASE).get('/tasks/1').reply(503).get('/tasks/1').reply(200, 'ok');
+    at('GET').reply(503);
+    at('GET').reply(200, 'ok');
     const res = await transport().send(GET);
     expect(res).toMatchObject({ status: 200, body: 'ok' });
-    expect(scope.isDone()).toBe(true);
+    vendors().assertNoPendingInterceptors();
   });
 
   test.each([502, 504])('a GET answered %s is retried', async (status) => {
-    const scope = nock(BASE).get('/tasks/1').reply(status).get('/tasks/1').reply(200, 'ok');
+    at('GET').reply(status);
+    at('GET').reply(200, 'ok');
     expect((await transport().send(GET)).status).toBe(200);
-    expect(scope.isDone()).toBe(true);
+    vendors().assertNoPendingInterceptors();
   });
 
   test('at most 2 retries: the third 503 is handed back', async () => {
     let calls = 0;
-    nock(BASE).get('/tasks/1').times(5).reply(() => {
+    at('GET').reply(() => {
       calls += 1;
-      return [503, 'busy'];
-    });
+      return answer(503, 'busy');
+    }).times(5);
     expect((await transport().send(GET)).status).toBe(503);
     expect(calls).toBe(3);
   });
 
   test('a GET answered 500 or 404 is not retried', async () => {
     let calls = 0;
-    nock(BASE).get('/tasks/1').times(3).reply(() => [++calls === 1 ? 500 : 200, '']);
+    at('GET').reply(() => answer(++calls === 1 ? 500 : 200)).times(3);
     expect((await transport().send(GET)).status).toBe(500);
     expect(calls).toBe(1);
   });
 
   test('a task action answered 503 is NEVER sent again', async () => {
     let calls = 0;
-    nock(BASE).put('/tasks/1').times(3).reply(() => [++calls === 1 ? 503 : 200, '']);
+    at('PUT').reply(() => answer(++calls === 1 ? 503 : 200)).times(3);
     expect((await transport().send(PUT)).status).toBe(503);
     expect(calls).toBe(1);
   });
@@ -110,7 +115,7 @@ describe('retries: only where nothing can have been applied twice', () => {
   test('a task action whose connection was reset (it may have arrived) is NEVER sent again', async () => {
     const before = resetting.requests;
     let calls = 0;
-    nock(BASE).put('/tasks/1').reply(() => [200, String(++calls)]);
+    at('PUT').reply(() => answer(200, String(++calls)));
     const inner = inSequence(plain(resetting.url), plain(BASE));
     const error = await caught(transport({}, 5000, inner).send(PUT));
     expect(error.code).toBe('BACKEND_UNAVAILABLE');
@@ -121,7 +126,7 @@ describe('retries: only where nothing can have been applied twice', () => {
 
   test('a task action refused before any byte was sent (connection refused) is retried', async () => {
     const refused = plain(await closedPort());
-    nock(BASE).put('/tasks/1').reply(200, 'applied');
+    at('PUT').reply(200, 'applied');
     const inner = inSequence(refused, refused, plain(BASE));
     const res = await transport({}, 5000, inner).send(PUT);
     expect(res).toMatchObject({ status: 200, body: 'applied' });
@@ -129,30 +134,34 @@ describe('retries: only where nothing can have been applied twice', () => {
   });
 
   test('a GET whose connection was reset is not retried either (only 502/503/504 answers are)', async () => {
+    const before = resetting.requests;
     const inner = inSequence(plain(resetting.url), plain(BASE));
     expect((await caught(transport({}, 5000, inner).send(GET))).code).toBe('BACKEND_UNAVAILABLE');
+    // The reset was real (a call the MockAgent refused would also fail, without being sent).
+    expect(resetting.requests - before).toBe(1);
     expect(inner.calls).toBe(1);
   });
 
   test('a GET that timed out is not retried (the deadline is spent)', async () => {
     let calls = 0;
-    nock(BASE).get('/tasks/1').times(3).delay(1000).reply(() => [200, String(++calls)]);
+    at('GET').reply(() => answer(200, String(++calls))).times(3).delay(1000);
     const error = await caught(transport({}, 200).send(GET));
     expect(error.code).toBe('BACKEND_TIMEOUT');
     expect(calls).toBeLessThanOrEqual(1);
   });
 
   test("the vendor's Retry-After is honoured: the retry waits for it", async () => {
-    const scope = nock(BASE).get('/tasks/1').reply(503, '', { 'Retry-After': '1' }).get('/tasks/1').reply(200, 'ok');
+    at('GET').reply(503, '', { headers: { 'Retry-After': '1' } });
+    at('GET').reply(200, 'ok');
     const started = Date.now();
     expect((await transport().send(GET)).status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
-    expect(scope.isDone()).toBe(true);
+    vendors().assertNoPendingInterceptors();
   });
 
   test('a Retry-After beyond the deadline means no retry: the 503 is handed back at once', async () => {
     let calls = 0;
-    nock(BASE).get('/tasks/1').times(2).reply(() => [++calls === 1 ? 503 : 200, '', { 'Retry-After': '30' }]);
+    at('GET').reply(() => answer(++calls === 1 ? 503 : 200, '', { 'Retry-After': '30' })).times(2);
     expect((await transport({}, 2000).send(GET)).status).toBe(503);
     expect(calls).toBe(1);
   });
@@ -160,13 +169,13 @@ describe('retries: only where nothing can have been applied twice', () => {
   test('the retry budget caps retries at a share of the calls in flight', async () => {
     const run = async (budgetRatio: number) => {
       let calls = 0;
-      nock(BASE).get('/tasks/1').times(100).delay(20).reply(() => {
+      at('GET').reply(() => {
         calls += 1;
-        return [503, ''];
-      });
+        return answer(503);
+      }).times(100).delay(20);
       const t = transport({ retry: { baseDelayMs: 30, maxDelayMs: 30, budgetRatio } });
       await Promise.all(Array.from({ length: 10 }, () => t.send(GET)));
-      nock.cleanAll();
+      vendors().get(BASE).cleanMocks();
       return calls;
     };
     expect(await run(1)).toBe(30); // no budget: every call tries three times
@@ -210,14 +219,14 @@ describe('a real refused connection is known to have sent nothing', () => {
 
 describe('deadline', () => {
   test('a vendor slower than timeoutMs gives 504 BACKEND_TIMEOUT', async () => {
-    nock(BASE).put('/tasks/1').delay(2000).reply(200, 'late');
+    at('PUT').reply(200, 'late').delay(2000);
     const error = await caught(transport({}, 150).send(PUT));
     expect(error.code).toBe('BACKEND_TIMEOUT');
     expect(error.status).toBe(504);
   });
 
   test('the call deadline ends a try in flight, whatever the transport underneath allows', async () => {
-    nock(BASE).put('/tasks/1').delay(2000).reply(200, 'late');
+    at('PUT').reply(200, 'late').delay(2000);
     const started = Date.now();
     const error = await caught(transport({}, 150, plain(BASE, 60_000)).send(PUT));
     expect(error).toMatchObject({ code: 'BACKEND_TIMEOUT', message: 'The vendor did not answer within 150 ms' });
@@ -225,7 +234,7 @@ describe('deadline', () => {
   });
 
   test('time spent fetching a token counts against the try: the call gets only what is left', async () => {
-    nock(BASE).get('/tasks/1').delay(150).reply(200, 'late');
+    at('GET').reply(200, 'late').delay(150);
     const slowAuth = { headers: () => new Promise<Record<string, string>>((r) => setTimeout(() => r({ 'X-Auth-Token': 't' }), 150)), secretHeaders: [], refresh: async () => false };
     const inner = new HttpTransport({ baseUrl: BASE, timeoutMs: 250, auth: slowAuth });
     const started = Date.now();
@@ -234,7 +243,8 @@ describe('deadline', () => {
   });
 
   test('time spent waiting for a slot counts against the deadline', async () => {
-    nock(BASE).get('/tasks/1').delay(120).reply(200, 'first').get('/tasks/1').delay(120).reply(200, 'second');
+    at('GET').reply(200, 'first').delay(120);
+    at('GET').reply(200, 'second').delay(120);
     const t = transport({ concurrency: 1, retry: { maxRetries: 0 } }, 200, plain(BASE, 60_000));
     const [first, second] = await Promise.allSettled([t.send(GET), t.send(GET)]);
     expect(first).toMatchObject({ status: 'fulfilled', value: { status: 200 } });
@@ -243,7 +253,7 @@ describe('deadline', () => {
   });
 
   test('tryTimeoutMs cuts one slow try well before the overall deadline', async () => {
-    nock(BASE).get('/tasks/1').delay(1000).reply(200, 'late');
+    at('GET').reply(200, 'late').delay(1000);
     const error = await caught(transport({ tryTimeoutMs: 100 }, 5000).send(GET));
     expect(error.code).toBe('BACKEND_TIMEOUT');
   });
@@ -252,7 +262,7 @@ describe('deadline', () => {
 describe('bounded concurrency', () => {
   test('beyond the in-flight limit calls wait in a short queue; beyond the queue: 503 without calling the vendor', async () => {
     let calls = 0;
-    nock(BASE).get('/tasks/1').times(10).delay(200).reply(() => [200, String(++calls)]);
+    at('GET').reply(() => answer(200, String(++calls))).times(10).delay(200);
     const t = transport({ concurrency: 2, maxQueue: 1 });
     const results = await Promise.allSettled([t.send(GET), t.send(GET), t.send(GET), t.send(GET), t.send(GET)]);
     const ok = results.filter((r) => r.status === 'fulfilled');
@@ -278,7 +288,7 @@ describe('circuit breaker', () => {
     let now = 1_000_000;
     const t = transport({ now: () => now, circuitBreaker: { failureThreshold: 5, openMs: 30_000 }, retry: { maxRetries: 0 } });
     let calls = 0;
-    nock(BASE).put('/tasks/1').times(5).reply(() => [500, String(++calls)]);
+    at('PUT').reply(() => answer(500, String(++calls))).times(5);
     for (let i = 0; i < 5; i++) expect((await t.send(PUT)).status).toBe(500);
     expect(t.circuit.state()).toBe('open');
     const fast = await caught(t.send(PUT));
@@ -288,25 +298,24 @@ describe('circuit breaker', () => {
 
     now += 30_000;
     expect(t.circuit.state()).toBe('half-open');
-    nock(BASE).put('/tasks/1').reply(200, 'ok');
+    at('PUT').reply(200, 'ok');
     expect((await t.send(PUT)).status).toBe(200);
     expect(t.circuit.state()).toBe('closed');
   });
 
   test('network errors and timeouts count; a success in between resets the count; 4xx is not a failure', async () => {
     const t = transport({ circuitBreaker: { failureThreshold: 3, openMs: 30_000 }, retry: { maxRetries: 0 } }, 300, inSequence(plain(resetting.url, 300), plain(BASE, 300)));
-    nock(BASE)
-      .put('/tasks/1').delay(1000).reply(200)
-      .put('/tasks/1').reply(404)
-      .put('/tasks/1').reply(502)
-      .put('/tasks/1').reply(503);
+    at('PUT').reply(200).delay(1000);
+    at('PUT').reply(404);
+    at('PUT').reply(502);
+    at('PUT').reply(503);
     await caught(t.send(PUT));
     await caught(t.send(PUT));
     expect((await t.send(PUT)).status).toBe(404);
     await t.send(PUT);
     await t.send(PUT);
     expect(t.circuit.state()).toBe('closed');
-    nock(BASE).put('/tasks/1').reply(500);
+    at('PUT').reply(500);
     await t.send(PUT);
     expect(t.circuit.state()).toBe('open');
   });
@@ -330,15 +339,15 @@ describe('circuit breaker', () => {
 
 describe('a rude vendor', () => {
   test('a redirect is never followed: the 3xx is handed back and the other host is not called', async () => {
-    const evil = nock('http://evil.test').get(/.*/).reply(200, 'followed');
-    nock(BASE).get('/tasks/1').reply(302, '', { Location: 'http://evil.test/steal' });
+    vendors().get(EVIL).intercept({ method: 'GET', path: /.*/ }).reply(200, 'followed');
+    at('GET').reply(302, '', { headers: { Location: 'http://evil.test/steal' } });
     expect((await transport().send(GET)).status).toBe(302);
-    expect(evil.isDone()).toBe(false);
+    expect(pendingAt(EVIL)).toHaveLength(1);
   });
 
   test('an answer over maxResponseBytes is refused with 502 BACKEND_ERROR', async () => {
     const small = new HttpTransport({ baseUrl: BASE, timeoutMs: 5000, maxResponseBytes: 1024, auth: createAuth({ type: 'token', token: 't' }) });
-    nock(BASE).get('/tasks/1').reply(200, 'x'.repeat(4096));
+    at('GET').reply(200, 'x'.repeat(4096));
     expect((await caught(small.send(GET))).code).toBe('BACKEND_ERROR');
   });
 });
@@ -352,16 +361,17 @@ describe('a task id can never change the target', () => {
   });
 
   test.each(['../../admin', 'http://evil.test/x', '//evil.test', '?admin=1#x', 'a\\..\\b', '%2e%2e', '%2F..'])('task id %j stays one encoded path segment', async (taskId) => {
-    const evil = nock('http://evil.test').persist().get(/.*/).reply(200).put(/.*/).reply(200);
+    vendors().get(EVIL).intercept({ method: 'GET', path: /.*/ }).reply(200).persist();
+    vendors().get(EVIL).intercept({ method: 'PUT', path: /.*/ }).reply(200).persist();
     let seen = '';
-    nock(BASE).put(/.*/).reply(function () {
-      seen = this.req.path;
-      return [200, '{}'];
+    at('PUT', /.*/).reply((request) => {
+      seen = request.path;
+      return answer(200, '{}');
     });
     const [call] = translateAction({ backend: 'b', taskId, action: 'add_comment', comment: 'x' }, opts);
     await transport().send(call.request);
     expect(seen).toBe(`/v1/p/workspaces/w/soc/tasks/${encodeURIComponent(taskId)}`);
-    expect(evil.isDone()).toBe(false);
+    expect(pendingAt(EVIL)).toHaveLength(2);
   });
 
   test('a path with a raw or percent-encoded dot segment is never sent, whichever adapter built it', async () => {

@@ -1,14 +1,15 @@
-// Vendor calls straight over node:http: what a vendor receives (what axios sent), compressed answers, limits, timeouts, proxies.
+// Vendor calls over undici: what a vendor receives (what axios sent), compressed answers, limits, timeouts, failures, proxies.
 import http from 'node:http';
 import type net from 'node:net';
 import zlib from 'node:zlib';
 import axios from 'axios';
-import nock from 'nock';
 import { HttpTransport } from '../../src/transport/http';
 import { createAuth } from '../../src/transport/auth';
 import fc from 'fast-check';
-import { envProxyFor, locate } from '../../src/transport/node-http-request';
+import { envProxyFor, locate } from '../../src/transport/undici-request';
+import { neverSent } from '../../src/transport/http';
 import { caught } from '../helpers/gateway';
+import { useVendorMock } from '../helpers/vendor-mock';
 
 type Handler = (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void;
 
@@ -130,11 +131,57 @@ test('a connection cut in the middle of an answer fails the call', async () => {
   expect((await caught(transport().send({ method: 'GET', path: '/cut', headers: {} }))).code).toBe('BACKEND_UNAVAILABLE');
 });
 
-test('nock still intercepts the transport (tests see the real node:http path)', async () => {
-  nock('http://vendor.test').get('/x').reply(200, 'from nock');
-  const t = new HttpTransport({ baseUrl: 'http://vendor.test', timeoutMs: 1000, auth: createAuth({ type: 'token', token: 't' }) });
-  expect((await t.send({ method: 'GET', path: '/x', headers: {} })).body).toBe('from nock');
-  nock.cleanAll();
+test('credentials in the base URL travel as Basic, as node:http sent them', async () => {
+  let authorization: string | undefined;
+  handler = (req, _body, res) => {
+    authorization = req.headers.authorization;
+    res.end();
+  };
+  const withUser = new HttpTransport({ baseUrl: base.replace('http://', 'http://us%40er:p%3Ass@'), timeoutMs: 5000, auth: createAuth({ type: 'token', token: 't' }) });
+  await withUser.send({ method: 'GET', path: '/t', headers: {} });
+  expect(authorization).toBe(`Basic ${Buffer.from('us@er:p:ss').toString('base64')}`);
+});
+
+test('an answer over the limit is refused while it arrives, without decoding', async () => {
+  handler = (_req, _body, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/plain' });
+    res.end('x'.repeat(70 * 1024));
+  };
+  const error = await caught(transport({ maxResponseBytes: 64 * 1024 }).send({ method: 'GET', path: '/t', headers: {} }));
+  expect(error).toMatchObject({ code: 'BACKEND_ERROR', status: 502 });
+});
+
+test('a vendor that closes the connection before answering fails the call as a reset: it may have acted', async () => {
+  handler = (req) => req.socket.destroy();
+  const error = await caught(transport().send({ method: 'PUT', path: '/t', headers: {}, body: '{}' }));
+  expect(error.code).toBe('BACKEND_UNAVAILABLE');
+  expect(error.message).toContain('ECONNRESET');
+  expect(neverSent(error)).toBe(false);
+});
+
+describe('through a mocked dispatcher (undici MockAgent, as the other unit tests use it)', () => {
+  const vendors = useVendorMock();
+  const mocked = () => new HttpTransport({ baseUrl: 'http://vendor.test/api', timeoutMs: 1000, auth: createAuth({ type: 'token', token: 't' }) });
+
+  test('the call reaches the MockAgent with the full path and what the transport added', async () => {
+    vendors().get('http://vendor.test').intercept({ path: '/api/x?y=1', method: 'GET', headers: { 'x-auth-token': 't', 'user-agent': `axios/${axios.VERSION}` } })
+      .reply(200, 'from the mock', { headers: { 'set-cookie': ['a=1', 'b=2'] } });
+    const res = await mocked().send({ method: 'GET', path: '/x?y=1', headers: {} });
+    expect(res).toMatchObject({ status: 200, body: 'from the mock', headers: { 'set-cookie': 'a=1, b=2' } });
+    vendors().assertNoPendingInterceptors();
+  });
+
+  test.each([
+    ['UND_ERR_CONNECT_TIMEOUT', 'BACKEND_UNAVAILABLE', true],
+    ['ECONNREFUSED', 'BACKEND_UNAVAILABLE', true],
+    ['UND_ERR_SOCKET', 'BACKEND_UNAVAILABLE', false],
+    ['UND_ERR_HEADERS_TIMEOUT', 'BACKEND_TIMEOUT', false],
+  ])('undici failing with %s is %s (never sent: %s)', async (code, expected, notSent) => {
+    vendors().get('http://vendor.test').intercept({ path: '/api/x', method: 'PUT' }).replyWithError(Object.assign(new Error(code), { code }));
+    const error = await caught(mocked().send({ method: 'PUT', path: '/x', headers: {}, body: '{}' }));
+    expect(error.code).toBe(expected);
+    expect(neverSent(error)).toBe(notSent);
+  });
 });
 
 describe('proxies from the environment', () => {
@@ -150,7 +197,7 @@ describe('proxies from the environment', () => {
     expect(envProxyFor(url, env)).toBe(expected);
   });
 
-  test('with HTTP_PROXY set, a backend sends through axios and its own adapter (which reads it); otherwise straight over node:http', () => {
+  test('with HTTP_PROXY set, a backend sends through axios and its own adapter (which reads it); otherwise straight over undici', () => {
     const clientOf = (t: HttpTransport) => (t as unknown as { client?: { defaults: { adapter: unknown } } }).client;
     const make = () => new HttpTransport({ baseUrl: 'http://vendor.example/api', timeoutMs: 1000, auth: createAuth({ type: 'token', token: 't' }) });
     expect(clientOf(make())).toBeUndefined();
@@ -178,8 +225,8 @@ test('the path sent is the one the URL parser makes of base + path, with or with
         return;
       }
       const got = locate(target, path);
-      expect([got.protocol, got.hostname, got.port, got.username, got.password, got.pathname, got.search])
-        .toEqual([expected.protocol, expected.hostname, expected.port, expected.username, expected.password, expected.pathname, expected.search]);
+      expect([got.protocol, got.host, got.hostname, got.port, got.username, got.password, got.pathname, got.search])
+        .toEqual([expected.protocol, expected.host, expected.hostname, expected.port, expected.username, expected.password, expected.pathname, expected.search]);
     },
   ), { numRuns: 2000 });
 });
