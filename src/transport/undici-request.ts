@@ -2,7 +2,7 @@
 // axios, then node:http, cost more than the rest of the call (docs/performance.md).
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent as AgentClass, Dispatcher } from 'undici';
 import { CONNECT_TIMEOUT_CODE } from './connect-timeout';
 
 /**
@@ -102,6 +102,13 @@ export function vendorAgent(connectTimeoutMs: number): Dispatcher {
   return new Agent({ connect: { timeout: connectTimeoutMs } });
 }
 
+/*
+ * Only the Agent: `require('undici')` loads fetch, WebSocket, caches and mocks too, ~14 MB more resident memory
+ * in every gateway (docs/performance.md). undici has no `exports` map, so the path is reachable; every test of
+ * the transport fails if an upgrade moves it.
+ */
+const Agent = require('undici/lib/dispatcher/agent.js') as typeof AgentClass;
+
 /** A value axios would have sent unchanged: printable ASCII, no space at either end. */
 const CLEAN_HEADER_VALUE = /^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/;
 
@@ -181,20 +188,22 @@ function undiciFailure(error: unknown, answered: boolean): TransportError {
 /**
  * Sends one call on the backend's undici pool and reads the whole answer as text (gzip, deflate and br decoded,
  * the size limit applied to the decoded bytes). undici, not node:http: a call costs about half the CPU here
- * (docs/performance.md). Failures are TransportErrors with axios's codes: ECONNABORTED for the try timeout,
- * ERR_BAD_RESPONSE for an answer too large or cut short, ECONNRESET for a connection closed before the answer,
- * ERR_SOCKET_CONNECTION_TIMEOUT for a connection not made in time, and the socket's own code otherwise.
+ * (docs/performance.md). Its dispatch API with a handler of our own, not `request()`: no Readable stream, async
+ * resource or AbortSignal per call, which was ~10 MB of heap with 2,000 calls in flight. Failures are
+ * TransportErrors with axios's codes: ECONNABORTED for the try timeout, ERR_BAD_RESPONSE for an answer too large
+ * or cut short, ECONNRESET for a connection closed before the answer, ERR_SOCKET_CONNECTION_TIMEOUT for a
+ * connection not made in time, and the socket's own code otherwise.
  */
-export async function vendorRequest(target: VendorTarget, call: VendorCall): Promise<VendorAnswer> {
+export function vendorRequest(target: VendorTarget, call: VendorCall): Promise<VendorAnswer> {
   let url: ReturnType<typeof locate>;
   let headers: Record<string, string>;
   try {
     url = locate(target, call.path);
     headers = outgoingHeaders(call.headers, call.body === undefined ? undefined : Buffer.byteLength(call.body));
   } catch (error) {
-    throw TransportError.from(error, TransportError.ERR_BAD_REQUEST);
+    return Promise.reject(TransportError.from(error, TransportError.ERR_BAD_REQUEST));
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TransportError(`Unsupported protocol ${url.protocol}`, TransportError.ERR_BAD_REQUEST);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return Promise.reject(new TransportError(`Unsupported protocol ${url.protocol}`, TransportError.ERR_BAD_REQUEST));
   // Credentials in the base URL travel as Basic, as node:http's `auth` option sent them (never over a configured one).
   if ((url.username || url.password) && !Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) {
     headers.Authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
@@ -202,60 +211,91 @@ export async function vendorRequest(target: VendorTarget, call: VendorCall): Pro
   const method = call.method.toUpperCase();
   const limit = target.maxContentLength;
   const tooLarge = () => new TransportError(`maxContentLength size of ${limit} exceeded`, TransportError.ERR_BAD_RESPONSE);
-  const aborter = new AbortController();
-  const timer = setTimeout(() => aborter.abort(new TransportError(`timeout of ${call.timeoutMs}ms exceeded`, TransportError.ECONNABORTED)), call.timeoutMs);
-  let answered = false;
-  try {
-    const res = await (testDispatcher ?? target.dispatcher).request({
-      origin: `${url.protocol}//${url.host}`,
-      path: url.pathname + url.search,
-      method: method as Dispatcher.HttpMethod,
-      headers,
-      body: call.body,
-      signal: aborter.signal,
-      // The try's own timer above bounds the whole call; undici's per-phase timers would only cut it shorter.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
-    answered = true;
-    const raw = await readAll(res.body, limit, tooLarge);
-    const status = res.statusCode;
-    const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase();
-    const bodiless = method === 'HEAD' || status === 204;
-    if (encoding && bodiless) delete res.headers['content-encoding'];
-    let body = raw;
-    if (encoding && !bodiless) {
-      const decoded = await decode(raw, encoding, limit + 1).catch((error: NodeJS.ErrnoException) => {
-        throw error.code === 'ERR_BUFFER_TOO_LARGE' ? tooLarge() : TransportError.from(error);
-      });
-      if (decoded.body.length > limit) throw tooLarge();
-      if (decoded.decoded) delete res.headers['content-encoding'];
-      body = decoded.body;
-    }
-    let text = body.toString('utf8');
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    return { status, headers: res.headers, body: text };
-  } catch (error) {
-    throw undiciFailure(aborter.signal.aborted ? aborter.signal.reason : error, answered);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
-/** The whole body, refused (and the connection dropped) as soon as it passes `limit` bytes. */
-function readAll(body: Dispatcher.ResponseData['body'], limit: number, tooLarge: () => Error): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
+  return new Promise<VendorAnswer>((resolve, reject) => {
+    let settled = false;
+    let controller: Dispatcher.DispatchController | undefined;
+    /** Why the call was given up before undici started it: it is aborted as soon as it starts. */
+    let givenUp: Error | undefined;
+    let status = 0;
+    let answerHeaders: VendorAnswer['headers'] = {};
     const chunks: Buffer[] = [];
     let size = 0;
-    body.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        body.destroy();
-        return reject(tooLarge());
-      }
-      chunks.push(chunk);
-    });
-    body.on('error', reject);
-    body.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+
+    const settle = (error: unknown, answer?: VendorAnswer) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error === undefined) resolve(answer!);
+      else reject(error);
+    };
+    const giveUp = (error: TransportError) => {
+      settle(error);
+      if (controller) controller.abort(error);
+      else givenUp = error;
+    };
+    const timer = setTimeout(() => giveUp(new TransportError(`timeout of ${call.timeoutMs}ms exceeded`, TransportError.ECONNABORTED)), call.timeoutMs);
+
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(started) {
+        if (givenUp) return started.abort(givenUp);
+        controller = started;
+      },
+      onResponseStart(_controller, statusCode, responseHeaders) {
+        // 1xx (100 Continue) is not the answer.
+        if (statusCode < 200) return;
+        status = statusCode;
+        answerHeaders = responseHeaders;
+      },
+      onResponseData(_controller, chunk) {
+        if (settled) return;
+        size += chunk.length;
+        if (size > limit) return giveUp(tooLarge());
+        chunks.push(chunk);
+      },
+      onResponseEnd() {
+        if (settled) return;
+        const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+        finish(raw, status, answerHeaders, method, limit, tooLarge).then((answer) => settle(undefined, answer), settle);
+      },
+      onResponseError(_controller, error) {
+        settle(undiciFailure(error, status !== 0));
+      },
+    };
+    try {
+      (testDispatcher ?? target.dispatcher).dispatch({
+        origin: `${url.protocol}//${url.host}`,
+        path: url.pathname + url.search,
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body: call.body,
+        // The try's own timer above bounds the whole call; undici's per-phase timers would only cut it shorter.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      }, handler);
+    } catch (error) {
+      settle(undiciFailure(error, false));
+    }
   });
+}
+
+/** The answer as text: decoded when compressed (the limit on the decoded bytes), a leading BOM dropped. */
+async function finish(
+  raw: Buffer, status: number, headers: VendorAnswer['headers'], method: string, limit: number, tooLarge: () => TransportError,
+): Promise<VendorAnswer> {
+  const encoding = String(headers['content-encoding'] ?? '').toLowerCase();
+  const bodiless = method === 'HEAD' || status === 204;
+  if (encoding && bodiless) delete headers['content-encoding'];
+  let body = raw;
+  if (encoding && !bodiless) {
+    const decoded = await decode(raw, encoding, limit + 1).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ERR_BUFFER_TOO_LARGE' ? tooLarge() : TransportError.from(error);
+    });
+    if (decoded.body.length > limit) throw tooLarge();
+    if (decoded.decoded) delete headers['content-encoding'];
+    body = decoded.body;
+  }
+  let text = body.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return { status, headers, body: text };
 }
