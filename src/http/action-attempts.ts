@@ -1,12 +1,13 @@
 // One action attempt end to end: Idempotency-Key claim or replay, gateway.perform, the audit row committed, the answer.
 import { hash } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { isActionName, type ActionCommand } from '../core/actions';
 import { GatewayError, type ErrorContext } from '../core/errors';
 import { redact, type CallTrace, type Gateway } from '../core/gateway';
 import type { Logger } from '../log';
 import type { AuditRecord, Store, StoredResponse } from '../store/store';
 import type { Caller } from './api-keys';
+import { header, send, type LocalsResponse } from './answer';
 import type { Metrics } from './metrics';
 import { toProblem } from './problem';
 import { validateActionBody } from './validation';
@@ -32,15 +33,18 @@ export interface AttemptContext {
   onBehalfOf?: string;
 }
 
-export function idempotencyKeyOf(req: Request): string | undefined {
-  const key = req.get('idempotency-key');
+/** What an attempt reads of its request: express's Request, or the action lane's (body read, no query). */
+export type ActionRequest = IncomingMessage & { body?: unknown; query?: unknown };
+
+export function idempotencyKeyOf(req: IncomingMessage): string | undefined {
+  const key = header(req, 'idempotency-key');
   if (key === undefined) return undefined;
   if (!IDEMPOTENCY_KEY.test(key)) throw new GatewayError('INVALID_REQUEST', 'Idempotency-Key must be 1 to 255 printable ASCII characters');
   return key;
 }
 
-export function onBehalfOf(req: Request): string | undefined {
-  const who = req.get('x-on-behalf-of');
+export function onBehalfOf(req: IncomingMessage): string | undefined {
+  const who = header(req, 'x-on-behalf-of');
   if (who === undefined) return undefined;
   if (!ON_BEHALF_OF.test(who)) throw new GatewayError('INVALID_REQUEST', 'X-On-Behalf-Of must be 1 to 256 characters without control characters');
   return who;
@@ -77,10 +81,10 @@ export class ActionAttempts {
   }
 
   /** POST /v1/backends/{backend}/tasks/{taskId}/actions (not dry-run): idempotency, perform, audit, answer. */
-  async handle(req: Request, res: Response, backend: string, taskId: string, trace: CallTrace, includeRaw = false): Promise<void> {
+  async handle(req: ActionRequest, res: LocalsResponse, backend: string, taskId: string, trace: CallTrace, includeRaw = false): Promise<void> {
     const started = this.now();
     const hr = process.hrtime.bigint();
-    const { requestId, caller } = res.locals as { requestId: string; caller: Caller };
+    const { requestId, caller } = res.locals as unknown as { requestId: string; caller: Caller };
     const body = req.body as unknown;
     let context: AttemptContext = { requestId, caller };
     let outcome: Outcome;
@@ -268,15 +272,4 @@ function actionOf(body: unknown): string | undefined {
 function canonicalActionOf(body: unknown): string | undefined {
   const action = actionOf(body);
   return isActionName(action) ? action : undefined;
-}
-
-/** Writes an answer whose body is already serialized (express's send() would work out its type and length again). */
-export function send(res: Response, outcome: Outcome): void {
-  if (outcome.errorCode) res.locals.errorCode = outcome.errorCode;
-  res.statusCode = outcome.status;
-  for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]);
-  // As express sends text: UTF-8, and saying so.
-  res.setHeader('Content-Type', /;\s*charset=/i.test(outcome.contentType) ? outcome.contentType : `${outcome.contentType}; charset=utf-8`);
-  res.setHeader('Content-Length', Buffer.byteLength(outcome.body));
-  res.end(outcome.body);
 }

@@ -1,8 +1,9 @@
 // Inbound authentication: API keys from config, compared in constant time, with per-backend scopes.
 import { hash, timingSafeEqual } from 'node:crypto';
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import type { ApiKeyConfig } from '../config/load';
 import { GatewayError } from '../core/errors';
+import { header } from './answer';
 
 export interface Caller {
   name: string;
@@ -21,7 +22,7 @@ export class ApiKeys {
   }
 
   /** The caller for a request's key, or 401. Every configured key is compared, so timing reveals nothing. */
-  authenticate(req: Request): Caller {
+  authenticate(req: IncomingMessage): Caller {
     const presented = presentedKey(req);
     if (!presented) throw new GatewayError('UNAUTHENTICATED', 'Send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`');
     const presentedDigest = digest(presented);
@@ -34,11 +35,11 @@ export class ApiKeys {
   }
 }
 
-function presentedKey(req: Request): string | undefined {
+function presentedKey(req: IncomingMessage): string | undefined {
   // Authorization counts only as a Bearer key: another scheme (Basic, for a proxy) leaves X-API-Key to speak.
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header(req, 'authorization') ?? '');
   if (bearer) return bearer[1];
-  const key = req.get('x-api-key');
+  const key = header(req, 'x-api-key');
   return key && key.trim() !== '' ? key.trim() : undefined;
 }
 

@@ -1,4 +1,5 @@
 // Prometheus metrics (prom-client): requests, latency, in-flight, vendor calls, circuit state, audit writes.
+import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Backend } from '../core/gateway';
@@ -58,20 +59,25 @@ export class Metrics {
   }
 
   /**
-   * Counts every request once it is done (or the client went away). Labels are bounded: the route pattern,
-   * and backend and action only when they are configured or canonical names (see `labels`).
+   * Counts a request once it is done (or the client went away). Labels are bounded: the route pattern, and
+   * backend and action only when they are configured or canonical names (see `labels`), read at the end.
    */
+  track(method: string, res: ServerResponse, labels: () => { route: string; backend: string; action: string }): void {
+    const started = process.hrtime.bigint();
+    this.inFlight.inc();
+    res.once('close', () => {
+      this.inFlight.dec();
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const values = { ...labels(), method, status: String(res.statusCode) };
+      this.requests.inc(values);
+      this.requestDuration.observe(values, seconds);
+    });
+  }
+
+  /** `track` for every request express serves. */
   middleware(labels: (req: Request, res: Response) => { route: string; backend: string; action: string }) {
     return (req: Request, res: Response, next: NextFunction) => {
-      const started = process.hrtime.bigint();
-      this.inFlight.inc();
-      res.once('close', () => {
-        this.inFlight.dec();
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        const values = { ...labels(req, res), method: req.method, status: String(res.statusCode) };
-        this.requests.inc(values);
-        this.requestDuration.observe(values, seconds);
-      });
+      this.track(req.method, res, () => labels(req, res));
       next();
     };
   }

@@ -1,6 +1,6 @@
 // The single bridge from errors to HTTP: every failure leaves as application/problem+json (RFC 9457).
-import type { Response } from 'express';
 import { ERROR_CATALOGUE, GatewayError, problemType, type ErrorCode } from '../core/errors';
+import { send, type LocalsResponse } from './answer';
 
 export interface Problem {
   type: string;
@@ -27,11 +27,11 @@ export function toProblem(error: GatewayError, requestId: string): Problem {
   return problem;
 }
 
-export function sendProblem(res: Response, error: GatewayError): void {
+export function sendProblem(res: LocalsResponse, error: GatewayError): void {
   const requestId = String(res.locals.requestId ?? '');
-  if (error.context.retryAfter !== undefined) res.set('Retry-After', String(error.context.retryAfter));
-  res.locals.errorCode = error.code;
-  res.status(error.status).type('application/problem+json').send(JSON.stringify(toProblem(error, requestId)));
+  const headers: Record<string, string> = {};
+  if (error.context.retryAfter !== undefined) headers['Retry-After'] = String(error.context.retryAfter);
+  send(res, { status: error.status, contentType: 'application/problem+json', body: JSON.stringify(toProblem(error, requestId)), headers, errorCode: error.code });
 }
 
 /** Body-parser and other framework errors that are the client's fault, mapped to the catalogue. */

@@ -43,7 +43,7 @@ test('every route the app serves is described, with every method', () => {
   const app = createApp({ config: stack.config, gateway: new Gateway([]), logger: createLogger('error') });
   // Top-level routes and those of mounted routers (the /docs router).
   const flatten = (stack: any[]): any[] => stack.flatMap((layer) => (layer.route ? [layer] : layer.handle?.stack ? flatten(layer.handle.stack) : []));
-  const layers = flatten((app as unknown as { router: { stack: any[] } }).router.stack);
+  const layers = flatten((app.express as unknown as { router: { stack: any[] } }).router.stack);
   const routes = layers.map((layer): { path: string; methods: string[] } => ({
     path: (layer.route.path as string).replace(/:(\w+)/g, '{$1}'),
     methods: Object.keys(layer.route.methods).filter((m) => m !== '_all'),
