@@ -6,7 +6,11 @@ import type net from 'node:net';
 /** Node's own code for a connect timeout; nothing was sent when it happens, so a retry is safe. */
 export const CONNECT_TIMEOUT_CODE = 'ERR_SOCKET_CONNECTION_TIMEOUT';
 
-function limitConnect(socket: net.Socket, ms: number): void {
+/** Failures before a connection existed: the vendor cannot have seen any byte of the request. */
+export const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', CONNECT_TIMEOUT_CODE]);
+
+/** Destroys a socket that has not connected within `ms` (Node's own timer: exact). */
+export function limitConnect(socket: net.Socket, ms: number): void {
   if (socket.connecting === false) return;
   const timer = setTimeout(() => {
     const error = Object.assign(new Error(`connect timed out after ${ms} ms`), { code: CONNECT_TIMEOUT_CODE });

@@ -3,7 +3,7 @@ import type { AxiosInstance, AxiosStatic } from 'axios';
 import type { VendorRequest, VendorResponse } from '../core/adapter';
 import { GatewayError } from '../core/errors';
 import type { OutboundAuth } from './auth';
-import { CONNECT_TIMEOUT_CODE, connectTimeoutAgents } from './connect-timeout';
+import { connectTimeoutAgents, NOT_SENT_CODES } from './connect-timeout';
 import { AXIOS_ACCEPT, envProxyFor, vendorAgent, vendorRequest, type VendorTarget } from './undici-request';
 import { assertSafePath } from './safe-path';
 
@@ -34,8 +34,6 @@ const DEFAULT_MAX_RESPONSE = 10 * 1024 * 1024;
 const DEFAULT_ACCEPT = { Accept: AXIOS_ACCEPT };
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED']);
-/** Failures before a connection existed: the vendor cannot have seen any byte of the request. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', CONNECT_TIMEOUT_CODE]);
 const NOT_SENT = Symbol('request not sent');
 
 /** True when the call failed before any byte of the request could reach the vendor (safe to send again). */
@@ -142,12 +140,18 @@ export class HttpTransport {
   }
 }
 
-/** Response headers as lower-case names and single string values (repeated ones joined). */
+/** Headers of which node:http keeps the first when repeated (its IncomingMessage); undici hands all of them. */
+const FIRST_ONLY = new Set(['content-type', 'content-length', 'user-agent', 'referer', 'host', 'authorization', 'proxy-authorization',
+  'if-modified-since', 'if-unmodified-since', 'from', 'location', 'max-forwards', 'retry-after', 'etag', 'last-modified', 'server', 'age', 'expires']);
+
+/** Response headers as lower-case names and single string values (repeated ones joined, as node:http did). */
 function flatHeaders(headers: Record<string, unknown>): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const name of Object.keys(headers)) {
     const value = headers[name];
-    if (value !== undefined && value !== null) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    const lower = name.toLowerCase();
+    if (value === undefined || value === null) continue;
+    flat[lower] = !Array.isArray(value) ? String(value) : FIRST_ONLY.has(lower) ? String(value[0]) : value.join(lower === 'cookie' ? '; ' : ', ');
   }
   return flat;
 }

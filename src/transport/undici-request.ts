@@ -1,9 +1,10 @@
 // A vendor call as one undici request on the backend's keep-alive pool, sending what axios sent before;
 // axios, then node:http, cost more than the rest of the call (docs/performance.md).
+import type net from 'node:net';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import type { Agent as AgentClass, Dispatcher } from 'undici';
-import { CONNECT_TIMEOUT_CODE } from './connect-timeout';
+import type { Agent as AgentClass, buildConnector as buildConnectorType, Dispatcher } from 'undici';
+import { CONNECT_TIMEOUT_CODE, limitConnect, NOT_SENT_CODES } from './connect-timeout';
 
 /**
  * A failed call, with axios's codes (see vendorRequest) so the error mapping is the same on both paths;
@@ -99,15 +100,26 @@ export function routeVendorCallsThrough(dispatcher: Dispatcher | undefined): voi
 
 /** One backend's keep-alive pool: a new connection must be made within connectTimeoutMs (nothing sent otherwise). */
 export function vendorAgent(connectTimeoutMs: number): Dispatcher {
-  return new Agent({ connect: { timeout: connectTimeoutMs } });
+  // undici's own connect timeout runs on its coarse timers (~0.5 s late): the try's timer could fire first and
+  // turn "never connected" (safe to retry) into a timeout (not). Node's exact timer bounds the connect instead.
+  const connector = buildConnector({ timeout: 0 });
+  return new Agent({
+    connect: (options, callback) => {
+      // The connector returns the socket it opened (lib/core/connect.js), though its type says void.
+      const socket = connector(options, callback) as unknown as net.Socket;
+      limitConnect(socket, connectTimeoutMs);
+      return socket;
+    },
+  });
 }
 
 /*
- * Only the Agent: `require('undici')` loads fetch, WebSocket, caches and mocks too, ~14 MB more resident memory
- * in every gateway (docs/performance.md). undici has no `exports` map, so the path is reachable; every test of
- * the transport fails if an upgrade moves it.
+ * Only the Agent and its connector: `require('undici')` loads fetch, WebSocket, caches and mocks too, ~14 MB more
+ * resident memory in every gateway (docs/performance.md). undici has no `exports` map, so the paths are
+ * reachable; every test of the transport fails if an upgrade moves them.
  */
 const Agent = require('undici/lib/dispatcher/agent.js') as typeof AgentClass;
+const buildConnector = require('undici/lib/core/connect.js') as typeof buildConnectorType;
 
 /** A value axios would have sent unchanged: printable ASCII, no space at either end. */
 const CLEAN_HEADER_VALUE = /^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/;
@@ -173,11 +185,17 @@ const UNDICI_CODES: Record<string, string> = {
   UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: TransportError.ERR_BAD_REQUEST,
 };
 
-/** A failure of undici: our own errors (timeout, size) as they are; a closed socket is a reset before the answer, a cut answer after it. */
-function undiciFailure(error: unknown, answered: boolean): TransportError {
+/**
+ * A failure of undici: our own errors (timeout, size) as they are; a closed socket is a reset before the answer,
+ * a cut answer after it.
+ */
+function undiciFailure(error: unknown, started: boolean, answered: boolean): TransportError {
   if (error instanceof TransportError) return error;
   const code = (error as { code?: string } | undefined)?.code ?? '';
-  if (code === 'UND_ERR_SOCKET' || code === 'UND_ERR_ABORTED' || code === 'ECONNRESET') {
+  // Once undici started writing the request, the vendor may have it: a later EHOSTUNREACH is not "never sent".
+  // (Without the cause: the error mapping would read its code.)
+  if (started && NOT_SENT_CODES.has(code)) return new TransportError(`${(error as Error).message} after the request was sent`, 'ECONNRESET');
+  if (code === 'UND_ERR_SOCKET' || code === 'UND_ERR_ABORTED' || code === 'ECONNRESET' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
     return answered
       ? new TransportError('stream has been aborted', TransportError.ERR_BAD_RESPONSE, { cause: error })
       : TransportError.from(error, 'ECONNRESET');
@@ -242,7 +260,8 @@ export function vendorRequest(target: VendorTarget, call: VendorCall): Promise<V
         controller = started;
       },
       onResponseStart(_controller, statusCode, responseHeaders) {
-        // 1xx (100 Continue) is not the answer.
+        // An informational answer (103) is not the answer. (An unsolicited 100 never gets here: undici drops
+        // the connection, a reset after the request was sent; no vendor documented here sends one.)
         if (statusCode < 200) return;
         status = statusCode;
         answerHeaders = responseHeaders;
@@ -259,7 +278,7 @@ export function vendorRequest(target: VendorTarget, call: VendorCall): Promise<V
         finish(raw, status, answerHeaders, method, limit, tooLarge).then((answer) => settle(undefined, answer), settle);
       },
       onResponseError(_controller, error) {
-        settle(undiciFailure(error, status !== 0));
+        settle(undiciFailure(error, controller !== undefined, status !== 0));
       },
     };
     try {
@@ -274,7 +293,7 @@ export function vendorRequest(target: VendorTarget, call: VendorCall): Promise<V
         bodyTimeout: 0,
       }, handler);
     } catch (error) {
-      settle(undiciFailure(error, false));
+      settle(undiciFailure(error, false, false));
     }
   });
 }

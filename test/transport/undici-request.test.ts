@@ -1,4 +1,5 @@
 // Vendor calls over undici: what a vendor receives (what axios sent), compressed answers, limits, timeouts, failures, proxies.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import http from 'node:http';
 import type net from 'node:net';
 import zlib from 'node:zlib';
@@ -6,7 +7,8 @@ import axios from 'axios';
 import { HttpTransport } from '../../src/transport/http';
 import { createAuth } from '../../src/transport/auth';
 import fc from 'fast-check';
-import { envProxyFor, locate } from '../../src/transport/undici-request';
+import type { Dispatcher } from 'undici';
+import { envProxyFor, locate, routeVendorCallsThrough } from '../../src/transport/undici-request';
 import { neverSent } from '../../src/transport/http';
 import { caught } from '../helpers/gateway';
 import { useVendorMock } from '../helpers/vendor-mock';
@@ -159,6 +161,35 @@ test('a vendor that closes the connection before answering fails the call as a r
   expect(neverSent(error)).toBe(false);
 });
 
+test('a repeated header node:http kept once is read once; others are joined as node:http joined them', async () => {
+  handler = (_req, _body, res) => {
+    res.setHeader('Content-Type', ['application/json', 'text/plain']);
+    res.setHeader('X-Note', ['a', 'b']);
+    res.end('{}');
+  };
+  const res = await transport().send({ method: 'GET', path: '/t', headers: {} });
+  expect(res.headers['content-type']).toBe('application/json');
+  expect(res.headers['x-note']).toBe('a, b');
+});
+
+test('a connection failure after undici started writing the request is not "never sent": the vendor may have it', async () => {
+  const controller = { aborted: false, paused: false, reason: null, abort: () => undefined, pause: () => undefined, resume: () => undefined };
+  routeVendorCallsThrough({
+    dispatch: (_options: unknown, handler: Dispatcher.DispatchHandler) => {
+      handler.onRequestStart?.(controller, null);
+      handler.onResponseError?.(controller, Object.assign(new Error('no route'), { code: 'EHOSTUNREACH' }));
+      return true;
+    },
+  } as unknown as Dispatcher);
+  try {
+    const error = await caught(transport().send({ method: 'PUT', path: '/t', headers: {}, body: '{}' }));
+    expect(error.code).toBe('BACKEND_UNAVAILABLE');
+    expect(neverSent(error)).toBe(false);
+  } finally {
+    routeVendorCallsThrough(undefined);
+  }
+});
+
 describe('through a mocked dispatcher (undici MockAgent, as the other unit tests use it)', () => {
   const vendors = useVendorMock();
   const mocked = () => new HttpTransport({ baseUrl: 'http://vendor.test/api', timeoutMs: 1000, auth: createAuth({ type: 'token', token: 't' }) });
@@ -229,4 +260,34 @@ test('the path sent is the one the URL parser makes of base + path, with or with
         .toEqual([expected.protocol, expected.host, expected.hostname, expected.port, expected.username, expected.password, expected.pathname, expected.search]);
     },
   ), { numRuns: 2000 });
+});
+
+describe('a vendor that never accepts the connection', () => {
+  /** A listener whose accept queue is full and that never accepts: connecting hangs (python3, as node always accepts). */
+  let listener: ChildProcessWithoutNullStreams;
+  let port: number;
+  beforeAll(async () => {
+    listener = spawn('python3', ['-c', [
+      'import socket, sys, time',
+      's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0); port = s.getsockname()[1]',
+      'fill = []',
+      'for i in range(3):',
+      '    c = socket.socket(); c.setblocking(False)',
+      '    try: c.connect(("127.0.0.1", port))',
+      '    except BlockingIOError: pass',
+      '    fill.append(c)',
+      'print(port, flush=True); time.sleep(60)',
+    ].join('\n')]);
+    port = Number(await new Promise<string>((resolve) => listener.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
+  });
+  afterAll(() => listener.kill());
+
+  test('fails at the connect timeout, exactly, as never sent (safe to retry), not at the later try timeout', async () => {
+    const t = new HttpTransport({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 480, connectTimeoutMs: 300, auth: createAuth({ type: 'token', token: 't' }) });
+    const started = performance.now();
+    const error = await caught(t.send({ method: 'PUT', path: '/t', headers: {}, body: '{}' }));
+    expect(error.code).toBe('BACKEND_UNAVAILABLE');
+    expect(neverSent(error)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(470);
+  });
 });
