@@ -81,7 +81,7 @@ function gatewayConfig(ports: Ports) {
 async function gatewayChild(ports: Ports): Promise<RunningGateway> {
   const ablate = new Set((process.env.BENCH_ABLATE ?? '').split(',').filter(Boolean));
   const config = gatewayConfig(ports);
-  if (ablate.has('metrics')) Metrics.prototype.middleware = () => (_req, _res, next) => next();
+  if (ablate.has('metrics')) Metrics.prototype.track = () => undefined;
   const running = await startGateway(config, createLogger(ablate.has('log') ? 'error' : config.log.level));
   if (ablate.has('audit')) running.store.recordAudit = async () => undefined;
   return running;
