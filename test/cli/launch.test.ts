@@ -6,8 +6,18 @@ import path from 'node:path';
 import { LAUNCHER, launcherNodeFlags } from '../../src/launch';
 
 describe('launch flags', () => {
-  it('the shebang sets a small V8 young generation', () => {
-    expect(launcherNodeFlags()).toContain('--max-semi-space-size=4');
+  it('the shebang sets a small V8 young generation and an old generation that grows in small steps', () => {
+    expect(launcherNodeFlags()).toEqual(['--max-semi-space-size=4', '--heap-growing-percent=10']);
+  });
+
+  it('started as `node bin/taskgate.js`, the flags V8 takes at runtime are set by the launcher itself', () => {
+    const run = spawnSync(process.execPath, ['-e', `
+      const v8 = require('node:v8');
+      const { applyRuntimeFlags } = require(${JSON.stringify(path.join(__dirname, '../../dist/src/launch.js'))});
+      process.stdout.write(JSON.stringify([applyRuntimeFlags(), applyRuntimeFlags(['--heap-growing-percent=10'])]));
+    `], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual([['--heap-growing-percent=10'], []]);
   });
 
   it('npm start runs the launcher with the same flags', () => {
