@@ -292,7 +292,7 @@ export function createApp({ config, gateway, logger, state = { ready: true }, st
   /**
    * The action lane: the action route in its plain form (LANE_PATH, a JSON body of known length, nothing
    * unusual) through the route's own steps in the same order, without express's router and per-layer
-   * dispatch, ~8% of an action (docs/performance.md). What it does not take, express serves: unusual requests
+   * dispatch, ~11% of an action (docs/performance.md). What it does not take, express serves: unusual requests
    * (a query, encoded names, a chunked or compressed body...) and every other route. Its checks before it takes
    * a request have no effect, so express starts from scratch.
    */
