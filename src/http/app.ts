@@ -58,8 +58,11 @@ interface Locals {
 const locals = (res: { locals: Record<string, unknown> }) => res.locals as unknown as Locals;
 
 const ACTION_ROUTE = '/v1/backends/:backend/tasks/:taskId/actions';
-/** The action route's plain form: names of unreserved characters (nothing to decode), no trailing slash, no query. */
-const LANE_PATH = /^\/v1\/backends\/([A-Za-z0-9._~-]{1,64})\/tasks\/([A-Za-z0-9._~-]{1,256})\/actions$/;
+/**
+ * The action route's plain form: names of unreserved characters (nothing to decode; `:` too in a task id, as IBM
+ * writes them), no trailing slash, no query.
+ */
+const LANE_PATH = /^\/v1\/backends\/([A-Za-z0-9._~-]{1,64})\/tasks\/([A-Za-z0-9._~:-]{1,256})\/actions$/;
 const LANE_TYPE = /^application\/json\s*(;|$)/i;
 
 /** The gateway as node's request listener; `express` is the app behind the action lane (its routes, for the docs). */

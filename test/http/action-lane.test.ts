@@ -68,6 +68,7 @@ test.each([
   ['a body that is not JSON', ACTIONS, '{not json', SANDBOX_KEY, 400],
   ['an unknown action', ACTIONS, '{"action":"fly"}', SANDBOX_KEY, 400],
   ['an action the backend cannot do', ACTIONS, '{"action":"claim"}', SANDBOX_KEY, 422],
+  ['an IBM task id (with a colon)', '/v1/backends/ibm/tasks/_TKI:a01b0170.3c1d2e4f.5a6b7c8d.90000005/actions', '{"action":"claim"}', SANDBOX_KEY, 409],
 ])('%s: the same answer, log line and metrics through the lane and through express', async (_name, path, body, apiKey, status) => {
   const before = handled.mock.calls.length;
   const counts0 = await counts();
