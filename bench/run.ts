@@ -9,6 +9,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DatabaseSync } from 'node:sqlite';
 import type autocannonType from 'autocannon';
 import { ADAPTERS } from '../adapters';
@@ -36,7 +37,7 @@ const GATEWAY_ARGS = (process.env.BENCH_GATEWAY_ARGS ?? '').split(' ').filter(Bo
 const KEY = 'bench-key-12345';
 
 type Ports = { stub: number; slowStub: number; proxy: number; gateway: number };
-interface Probe { rss: number; heapUsed: number; external: number; arrayBuffers: number; connections: number; cpuUs: number; systemUs: number; elu: number }
+interface Probe { rss: number; heapUsed: number; external: number; arrayBuffers: number; connections: number; cpuUs: number; systemUs: number; elu: number; delayP99Ms: number; delayMaxMs: number }
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -132,6 +133,8 @@ function answeredOk(url: URL, init: Init, agent: http.Agent): Promise<boolean> {
 interface OpenLoopResult {
   rate: number; requests: number; answered: number; errors: number; p50: number; p99: number; p999: number; max: number; maxSendLagMs: number;
   cpuUsPerRequest?: number; eventLoopUtilization?: number;
+  /** The target's own event-loop delay over the run (perf_hooks, 1 ms resolution): its stalls, apart from the machine's. */
+  loopDelayP99Ms?: number; loopDelayMaxMs?: number;
 }
 
 /**
@@ -176,14 +179,17 @@ async function openLoop(url: URL, init: Init, target: ChildProcess): Promise<Ope
   const result = await run(DURATION);
   const after = await probe(target);
   agent.destroy();
-  return { ...result, cpuUsPerRequest: Math.round((after.cpuUs - before.cpuUs) / result.requests), eventLoopUtilization: round(after.elu) };
+  return {
+    ...result, cpuUsPerRequest: Math.round((after.cpuUs - before.cpuUs) / result.requests), eventLoopUtilization: round(after.elu),
+    loopDelayP99Ms: round(after.delayP99Ms), loopDelayMaxMs: round(after.delayMaxMs),
+  };
 }
 
 /** Fires IN_FLIGHT requests at once against a vendor that answers after 200 ms; samples the gateway's memory. */
 async function inFlight(gateway: ChildProcess, url: string, init: Init) {
   const idle = await probe(gateway);
   const agent = new http.Agent({ keepAlive: true });
-  const peak: Probe = { rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0, connections: 0, cpuUs: 0, systemUs: 0, elu: 0 };
+  const peak: Probe = { rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0, connections: 0, cpuUs: 0, systemUs: 0, elu: 0, delayP99Ms: 0, delayMaxMs: 0 };
   const sample = (message: unknown) => {
     const m = message as Partial<Probe>;
     if (m.rss === undefined) return;
@@ -341,7 +347,7 @@ async function main(): Promise<void> {
     console.log(`\nopen loop, SecMaster route, ${OPEN_LOOP_RATE} req/s for ${DURATION} s after ${WARMUP} s warm-up (latency from each request's due time)`);
     console.table([['stub direct', o.direct], ['pass-through', o.passThrough], ['taskgate', o.taskgate]].map(([name, r]) => {
       const x = r as OpenLoopResult;
-      return { target: name, answered: x.answered, errors: x.errors, 'p50 ms': x.p50, 'p99 ms': x.p99, 'p99.9 ms': x.p999, 'max ms': x.max, 'send lag ms': x.maxSendLagMs, 'CPU µs/req': x.cpuUsPerRequest, 'event loop busy': x.eventLoopUtilization };
+      return { target: name, answered: x.answered, errors: x.errors, 'p50 ms': x.p50, 'p99 ms': x.p99, 'p99.9 ms': x.p999, 'max ms': x.max, 'send lag ms': x.maxSendLagMs, 'CPU µs/req': x.cpuUsPerRequest, 'event loop busy': x.eventLoopUtilization, 'loop delay p99/max ms': `${x.loopDelayP99Ms}/${x.loopDelayMaxMs}` };
     }));
     console.log(`taskgate added p99 over the stub: ${o.addedP99Ms} ms`);
   }
@@ -366,15 +372,21 @@ if (process.argv[2] === 'child') {
   start.then(
     (running) => {
       const server = (running as RunningGateway | undefined)?.server;
-      /** Event-loop utilization is reported for the time since the previous probe. */
+      /** Event-loop utilization and delay are reported for the time since the previous probe. */
       let lastElu = performance.eventLoopUtilization();
+      const delay = monitorEventLoopDelay({ resolution: 1 });
+      delay.enable();
       process.on('message', (m) => {
         if (m === 'exit') return process.exit(0);
         if (m !== 'probe') return;
         const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
         const { user, system } = process.cpuUsage();
-        const cpu = { cpuUs: user + system, systemUs: system, elu: performance.eventLoopUtilization(lastElu).utilization };
+        const cpu = {
+          cpuUs: user + system, systemUs: system, elu: performance.eventLoopUtilization(lastElu).utilization,
+          delayP99Ms: delay.percentile(99) / 1e6, delayMaxMs: delay.max / 1e6,
+        };
         lastElu = performance.eventLoopUtilization();
+        delay.reset();
         if (!server) return process.send?.({ rss, heapUsed, external, arrayBuffers, connections: 0, ...cpu });
         server.getConnections((_e, connections) => process.send?.({ rss, heapUsed, external, arrayBuffers, connections, ...cpu }));
       });
