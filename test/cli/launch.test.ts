@@ -10,7 +10,7 @@ describe('launch flags', () => {
     expect(launcherNodeFlags()).toEqual(['--max-semi-space-size=4', '--heap-growing-percent=10']);
   });
 
-  it('started as `node bin/taskgate.js`, the flags V8 takes at runtime are set by the launcher itself', () => {
+  it('started as `node bin/taskgate.js`, the launcher sets the runtime-settable flags node was not started with, and only those', () => {
     const run = spawnSync(process.execPath, ['-e', `
       const v8 = require('node:v8');
       const { applyRuntimeFlags } = require(${JSON.stringify(path.join(__dirname, '../../dist/src/launch.js'))});
