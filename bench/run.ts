@@ -19,6 +19,7 @@ import { createLogger } from '../src/log';
 import { DEFAULT_SQLITE_PATH } from '../src/store/open';
 import { Metrics } from '../src/http/metrics';
 import { launcherNodeFlags } from '../src/launch';
+import { OpenLoop } from './open-loop';
 import { startPassThrough } from './pass-through';
 import { BENCH_PROJECT, BENCH_TASK, BENCH_WORKSPACE, K2_PATH, SECMASTER_PATH, startStubVendor } from './stub-vendor';
 
@@ -140,47 +141,23 @@ interface OpenLoopResult {
 /**
  * Open loop: request i is due at start + i/rate and leaves then, whether or not earlier ones came back; its
  * latency counts from when it was due, so a stall in the target (or here) shows up in the tail instead of
- * slowing the sender down. Each timer tick sends every request that has come due. A warm-up at the same
- * rate comes first and is not counted.
+ * slowing the sender down. The generator (bench/open-loop.ts) writes one prebuilt request on raw keep-alive
+ * sockets, so its own pauses stay small. A warm-up at the same rate comes first and is not counted.
  */
 async function openLoop(url: URL, init: Init, target: ChildProcess): Promise<OpenLoopResult> {
-  const agent = new http.Agent({ keepAlive: true });
-  const run = async (seconds: number) => {
-    const total = Math.round(OPEN_LOOP_RATE * seconds);
-    const interval = 1000 / OPEN_LOOP_RATE;
-    const latencies: number[] = [];
-    let errors = 0;
-    let maxSendLagMs = 0;
-    const pending: Promise<void>[] = [];
-    const fire = (due: number) => answeredOk(url, init, agent).then((ok) => {
-      if (ok) latencies.push(performance.now() - due);
-      else errors++;
-    });
-    const start = performance.now();
-    for (let i = 0; i < total; ) {
-      const now = performance.now();
-      for (; i < total && start + i * interval <= now; i++) {
-        const due = start + i * interval;
-        maxSendLagMs = Math.max(maxSendLagMs, now - due);
-        pending.push(fire(due));
-      }
-      if (i < total) await new Promise((r) => setTimeout(r, Math.max(0, start + i * interval - performance.now())));
-    }
-    await Promise.all(pending);
-    latencies.sort((a, b) => a - b);
-    return {
-      rate: OPEN_LOOP_RATE, requests: total, answered: latencies.length, errors,
-      p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), p999: round(percentile(latencies, 99.9)),
-      max: round(latencies[latencies.length - 1] ?? NaN), maxSendLagMs: round(maxSendLagMs),
-    };
-  };
-  await run(WARMUP);
+  const generator = new OpenLoop(url.hostname, Number(url.port), { ...init, path: url.pathname });
+  await generator.run(OPEN_LOOP_RATE, WARMUP);
   const before = await probe(target);
-  const result = await run(DURATION);
+  const { latenciesMs, errors, maxSendLagMs } = await generator.run(OPEN_LOOP_RATE, DURATION);
   const after = await probe(target);
-  agent.destroy();
+  generator.close();
+  const latencies = Array.from(latenciesMs).sort((a, b) => a - b);
+  const requests = Math.round(OPEN_LOOP_RATE * DURATION);
   return {
-    ...result, cpuUsPerRequest: Math.round((after.cpuUs - before.cpuUs) / result.requests), eventLoopUtilization: round(after.elu),
+    rate: OPEN_LOOP_RATE, requests, answered: latencies.length, errors,
+    p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), p999: round(percentile(latencies, 99.9)),
+    max: round(latencies[latencies.length - 1] ?? NaN), maxSendLagMs: round(maxSendLagMs),
+    cpuUsPerRequest: Math.round((after.cpuUs - before.cpuUs) / requests), eventLoopUtilization: round(after.elu),
     loopDelayP99Ms: round(after.delayP99Ms), loopDelayMaxMs: round(after.delayMaxMs),
   };
 }
