@@ -29,6 +29,8 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const OPEN_LOOP_RATE = Number(process.env.BENCH_RATE ?? 1000);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 2000);
+/** Closed loop: rounds of pass-through then taskgate, alternated; the median round's ratio is reported. */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 /** Comma-separated parts to run (secmaster, k2, open, memory; ladder only when named); all four by default. */
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'secmaster,k2,open,memory').split(',').map((s) => s.trim()));
 /** A directory: the gateway child runs with --cpu-prof and writes its profile there on exit. */
@@ -116,6 +118,21 @@ async function cannon(name: string, url: string, init: Init, target: ChildProces
     systemUsPerRequest: Math.round((after.systemUs - before.systemUs) / Math.max(1, result.requests.total)),
     eventLoopUtilization: round(after.elu),
   };
+}
+
+interface ClosedLoopRoute { rows: [Row, Row, Row]; roundRatios: number[] }
+
+/**
+ * The stub alone, then the pass-through and taskgate in ROUNDS alternating rounds: the rows are those of the round
+ * with the median ratio, so a drift of the machine between two long runs is not read as taskgate's cost.
+ */
+async function closedLoopRoute(direct: () => Promise<Row>, passThrough: () => Promise<Row>, taskgate: () => Promise<Row>): Promise<ClosedLoopRoute> {
+  const stubRow = await direct();
+  const rounds: [Row, Row][] = [];
+  for (let i = 0; i < ROUNDS; i++) rounds.push([await passThrough(), await taskgate()]);
+  const ratio = ([p, t]: [Row, Row]) => t.rps / p.rps;
+  const median = [...rounds].sort((a, b) => ratio(a) - ratio(b))[Math.floor(rounds.length / 2)];
+  return { rows: [stubRow, ...median], roundRatios: rounds.map((r) => round(ratio(r))) };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -249,20 +266,20 @@ async function main(): Promise<void> {
   const actionPath = (backend: string, task: string) => `/v1/backends/${backend}/tasks/${task}/actions`;
 
   console.log(`taskgate benchmark: Node ${process.version}, ${os.cpus().length} cores, ${CONNECTIONS} connections, ${DURATION} s per run after ${WARMUP} s warm-up`);
-  const routes: Record<string, Row[]> = {};
+  const routes: Record<string, ClosedLoopRoute> = {};
   if (ONLY.has('secmaster')) {
-    routes.secmaster = [
-      await cannon('stub direct', at(ports.stub, SECMASTER_PATH), vendorPut, stub),
-      await cannon('pass-through', at(ports.proxy, SECMASTER_PATH), vendorPut, proxy),
-      await cannon('taskgate', at(ports.gateway, actionPath('secmaster', BENCH_TASK)), approve, gateway),
-    ];
+    routes.secmaster = await closedLoopRoute(
+      () => cannon('stub direct', at(ports.stub, SECMASTER_PATH), vendorPut, stub),
+      () => cannon('pass-through', at(ports.proxy, SECMASTER_PATH), vendorPut, proxy),
+      () => cannon('taskgate', at(ports.gateway, actionPath('secmaster', BENCH_TASK)), approve, gateway),
+    );
   }
   if (ADAPTERS.k2 && ONLY.has('k2')) {
-    routes.k2 = [
-      await cannon('stub direct', at(ports.stub, K2_PATH), k2Post, stub),
-      await cannon('pass-through', at(ports.proxy, K2_PATH), k2Post, proxy),
-      await cannon('taskgate', at(ports.gateway, actionPath('k2', '2_24')), approve, gateway),
-    ];
+    routes.k2 = await closedLoopRoute(
+      () => cannon('stub direct', at(ports.stub, K2_PATH), k2Post, stub),
+      () => cannon('pass-through', at(ports.proxy, K2_PATH), k2Post, proxy),
+      () => cannon('taskgate', at(ports.gateway, actionPath('k2', '2_24')), approve, gateway),
+    );
   }
   let open: Record<string, unknown> | undefined;
   if (ONLY.has('open')) {
@@ -300,9 +317,10 @@ async function main(): Promise<void> {
   fs.rmSync(work, { recursive: true, force: true });
 
   const summary = Object.fromEntries(
-    Object.entries(routes).map(([route, [direct, proxyRow, tg]]) => [route, {
+    Object.entries(routes).map(([route, { rows: [direct, proxyRow, tg], roundRatios }]) => [route, {
       rows: [direct, proxyRow, tg],
       ratioToPassThrough: round(tg.rps / proxyRow.rps),
+      roundRatios,
       addedP50Ms: round(tg.p50 - direct.p50),
       addedP99Ms: round(tg.p99 - direct.p99),
     }]),
@@ -320,7 +338,7 @@ async function main(): Promise<void> {
   for (const [route, s] of Object.entries(summary)) {
     console.log(`\n${route} route (closed loop, autocannon)`);
     console.table(s.rows.map((r) => ({ target: r.name, 'req/s': r.rps, 'p50 ms': r.p50, 'p99 ms': r.p99, errors: r.errors, 'CPU µs/req': r.cpuUsPerRequest, 'of it system': r.systemUsPerRequest, 'event loop busy': r.eventLoopUtilization })));
-    console.log(`taskgate / pass-through: ${(s.ratioToPassThrough * 100).toFixed(1)}%   added latency over the stub: p50 ${s.addedP50Ms} ms, p99 ${s.addedP99Ms} ms`);
+    console.log(`taskgate / pass-through: ${(s.ratioToPassThrough * 100).toFixed(1)}% (the median of ${s.roundRatios.length} rounds: ${s.roundRatios.map((r) => `${(r * 100).toFixed(1)}%`).join(', ')})   added latency over the stub: p50 ${s.addedP50Ms} ms, p99 ${s.addedP99Ms} ms`);
   }
   if (open) {
     const o = open as { direct: OpenLoopResult; passThrough: OpenLoopResult; taskgate: OpenLoopResult; addedP99Ms: number };
