@@ -12,8 +12,6 @@ export interface OpenLoopRun {
   maxSendLagMs: number;
 }
 
-/** Requests still unanswered this long after the last one was sent count as errors, and the run ends. */
-const DRAIN_MS = 30_000;
 const HEADER_END = Buffer.from('\r\n\r\n');
 
 /**
@@ -21,17 +19,26 @@ const HEADER_END = Buffer.from('\r\n\r\n');
  * pass-through and taskgate all frame their answers so; anything else is counted as an error, never guessed.
  */
 class Connection {
-  due = 0;
+  /** When the request in flight was due; undefined while the connection is idle. */
+  due?: number;
+  /** The server has closed its side: not to be reused. */
+  ended = false;
   private pending?: Buffer;
 
   constructor(readonly socket: net.Socket, private readonly done: (c: Connection, ok: boolean) => void) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.read(chunk));
+    socket.on('end', () => (this.ended = true));
     socket.on('error', () => undefined);
     socket.on('close', () => this.done(this, false));
   }
 
+  get reusable(): boolean {
+    return !this.ended && !this.socket.destroyed;
+  }
+
   private read(chunk: Buffer): void {
+    if (this.due === undefined) return void this.socket.destroy(); // bytes nobody asked for
     const data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
     const headerEnd = data.indexOf(HEADER_END);
     if (headerEnd < 0) return void (this.pending = data);
@@ -40,7 +47,7 @@ class Connection {
     if (!length) return void this.socket.destroy();
     const total = headerEnd + HEADER_END.length + Number(length[1]);
     if (data.length < total) return void (this.pending = data);
-    if (data.length > total) return void this.socket.destroy(); // an answer nobody asked for
+    if (data.length > total) return void this.socket.destroy(); // more than one answer
     this.pending = undefined;
     this.done(this, head.startsWith('http/1.1 200 '));
   }
@@ -53,7 +60,8 @@ export class OpenLoop {
   private readonly all = new Set<Connection>();
   private onAnswer: (latencyMs: number, ok: boolean) => void = () => undefined;
 
-  constructor(private readonly host: string, private readonly port: number, init: OpenLoopRequest) {
+  /** `drainMs`: requests still unanswered this long after the last one was sent count as errors, and the run ends. */
+  constructor(private readonly host: string, private readonly port: number, init: OpenLoopRequest, private readonly drainMs = 30_000) {
     const body = init.body ?? '';
     const headers = { ...init.headers, Host: `${host}:${port}`, Connection: 'keep-alive', 'Content-Length': String(Buffer.byteLength(body)) };
     const head = `${init.method} ${init.path} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
@@ -76,10 +84,11 @@ export class OpenLoop {
         this.onAnswer = () => undefined;
         resolve({ latenciesMs: latenciesMs.subarray(0, answered), errors: total - answered, maxSendLagMs });
       };
+      const allBack = () => sent === total && answered + errors >= total;
       this.onAnswer = (latencyMs, ok) => {
         if (ok) latenciesMs[answered++] = latencyMs;
         else errors++;
-        if (sent === total && answered + errors === total) finish();
+        if (allBack()) finish();
       };
       const start = performance.now();
       const tick = () => {
@@ -90,23 +99,29 @@ export class OpenLoop {
           this.send(due);
         }
         if (sent < total) setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
-        else if (answered + errors < total) {
-          drain = setTimeout(() => {
-            for (const c of this.all) c.socket.destroy(); // their requests count as errors
-            finish();
-          }, DRAIN_MS);
-        }
+        else if (allBack()) finish(); // nothing to send at all
+        else drain = setTimeout(() => {
+          // The requests still out count as errors; their connections go, so nothing of theirs reaches a later run.
+          this.close();
+          finish();
+        }, this.drainMs);
       };
       tick();
     });
   }
 
   close(): void {
-    for (const c of this.all) c.socket.destroy();
+    for (const c of this.all) {
+      c.due = undefined;
+      c.socket.destroy();
+    }
+    this.all.clear();
+    this.idle.length = 0;
   }
 
   private send(due: number): void {
     let c = this.idle.pop();
+    while (c && !c.reusable) c = this.idle.pop();
     if (!c) {
       c = new Connection(net.connect(this.port, this.host), (conn, ok) => this.answered(conn, ok));
       this.all.add(c);
@@ -117,14 +132,14 @@ export class OpenLoop {
 
   private answered(c: Connection, ok: boolean): void {
     if (c.socket.destroyed) this.all.delete(c);
-    if (c.due === 0) { // closed while idle: no request lost
+    if (c.due === undefined) { // closed while idle: no request lost
       const i = this.idle.indexOf(c);
       if (i >= 0) this.idle.splice(i, 1);
       return;
     }
     const latencyMs = performance.now() - c.due;
-    c.due = 0;
-    if (!c.socket.destroyed) this.idle.push(c);
+    c.due = undefined;
+    if (c.reusable) this.idle.push(c);
     this.onAnswer(latencyMs, ok);
   }
 }

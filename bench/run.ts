@@ -30,7 +30,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const OPEN_LOOP_RATE = Number(process.env.BENCH_RATE ?? 1000);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 2000);
 /** Closed loop: rounds of pass-through then taskgate, alternated; the median round's ratio is reported. */
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const ROUNDS = Math.max(1, Number.parseInt(process.env.BENCH_ROUNDS ?? '3', 10) || 1);
 /** Comma-separated parts to run (secmaster, k2, open, memory; ladder only when named); all four by default. */
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'secmaster,k2,open,memory').split(',').map((s) => s.trim()));
 /** A directory: the gateway child runs with --cpu-prof and writes its profile there on exit. */
@@ -131,7 +131,8 @@ async function closedLoopRoute(direct: () => Promise<Row>, passThrough: () => Pr
   const rounds: [Row, Row][] = [];
   for (let i = 0; i < ROUNDS; i++) rounds.push([await passThrough(), await taskgate()]);
   const ratio = ([p, t]: [Row, Row]) => t.rps / p.rps;
-  const median = [...rounds].sort((a, b) => ratio(a) - ratio(b))[Math.floor(rounds.length / 2)];
+  // Of an even count, the lower of the two middle rounds: never the kinder reading.
+  const median = [...rounds].sort((a, b) => ratio(a) - ratio(b))[Math.floor((rounds.length - 1) / 2)];
   return { rows: [stubRow, ...median], roundRatios: rounds.map((r) => round(ratio(r))) };
 }
 

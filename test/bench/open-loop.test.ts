@@ -1,30 +1,33 @@
 // The benchmark's open-loop generator counts what came back: 200s as latencies, everything else as errors.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { OpenLoop } from '../../bench/open-loop';
 
-async function serve(handler: http.RequestListener): Promise<{ server: http.Server; port: number }> {
-  const server = http.createServer(handler);
+async function serve<S extends net.Server>(server: S): Promise<{ server: S; port: number }> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, port: (server.address() as AddressInfo).port };
 }
 
+const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
+
 describe('OpenLoop', () => {
-  const servers: http.Server[] = [];
+  const sockets: net.Socket[] = [];
+  const servers: net.Server[] = [];
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+    sockets.splice(0).forEach((s) => s.destroy());
   });
 
   it('sends every request once, with its body, and times each 200 from its due time', async () => {
     const seen: string[] = [];
-    const { server, port } = await serve((req, res) => {
+    const { server, port } = await serve(http.createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         seen.push(`${req.method} ${req.url} ${req.headers['x-key']} ${body}`);
         res.writeHead(200, { 'Content-Length': '2' }).end('ok');
       });
-    });
+    }));
     servers.push(server);
     const generator = new OpenLoop('127.0.0.1', port, { method: 'POST', path: '/a/b', headers: { 'X-Key': 'k' }, body: '{"x":1}' });
     const warm = await generator.run(500, 0.1);
@@ -41,14 +44,14 @@ describe('OpenLoop', () => {
 
   it('counts other statuses, unframed answers and dropped connections as errors', async () => {
     let n = 0;
-    const { server, port } = await serve((req, res) => {
+    const { server, port } = await serve(http.createServer((req, res) => {
       req.resume();
       const i = n++;
       if (i % 4 === 0) res.writeHead(200, { 'Content-Length': '0' }).end();
       else if (i % 4 === 1) res.writeHead(503, { 'Content-Length': '0' }).end();
       else if (i % 4 === 2) res.writeHead(200).end('chunked'); // no Content-Length: chunked framing
       else req.socket.destroy();
-    });
+    }));
     servers.push(server);
     const generator = new OpenLoop('127.0.0.1', port, { method: 'GET', path: '/', headers: {} });
     const run = await generator.run(200, 0.2);
@@ -57,5 +60,64 @@ describe('OpenLoop', () => {
     expect(n).toBe(40);
     expect(run.latenciesMs).toHaveLength(10);
     expect(run.errors).toBe(30);
+  });
+
+  it('reads an answer that arrives in pieces', async () => {
+    const { server, port } = await serve(net.createServer((socket) => {
+      sockets.push(socket);
+      socket.on('data', () => {
+        socket.write(OK.slice(0, 10));
+        setTimeout(() => socket.write(OK.slice(10, 30)), 5);
+        setTimeout(() => socket.write(OK.slice(30)), 10);
+      });
+    }));
+    servers.push(server);
+    const generator = new OpenLoop('127.0.0.1', port, { method: 'GET', path: '/', headers: {} });
+    const run = await generator.run(100, 0.2);
+    generator.close();
+    expect(run.latenciesMs).toHaveLength(20);
+    expect(Math.min(...run.latenciesMs)).toBeGreaterThanOrEqual(9);
+  });
+
+  it('drops a connection that sends bytes nobody asked for, and no answer is miscounted', async () => {
+    const { server, port } = await serve(net.createServer((socket) => {
+      sockets.push(socket);
+      socket.on('data', () => {
+        socket.write(OK);
+        setTimeout(() => socket.writable && socket.write(OK), 2); // unasked, while the connection is idle
+      });
+    }));
+    servers.push(server);
+    const generator = new OpenLoop('127.0.0.1', port, { method: 'GET', path: '/', headers: {} });
+    const run = await generator.run(50, 0.4);
+    await new Promise((r) => setTimeout(r, 50));
+    const open = await new Promise<number>((r) => server.getConnections((_e, n) => r(n)));
+    generator.close();
+    expect(run.errors).toBe(0);
+    expect(run.latenciesMs).toHaveLength(20);
+    expect(open).toBe(0); // each was closed by the generator, none left open beside the pool
+  });
+
+  it('ends a run whose answers do not come, counts them as errors, and the next run starts clean', async () => {
+    let answer = false;
+    const { server, port } = await serve(net.createServer((socket) => {
+      sockets.push(socket);
+      socket.on('data', () => answer && socket.write(OK));
+    }));
+    servers.push(server);
+    const generator = new OpenLoop('127.0.0.1', port, { method: 'GET', path: '/', headers: {} }, 200);
+    const silent = await generator.run(100, 0.1);
+    expect(silent.latenciesMs).toHaveLength(0);
+    expect(silent.errors).toBe(10);
+    answer = true;
+    const next = await generator.run(100, 0.1);
+    generator.close();
+    expect(next.errors).toBe(0);
+    expect(next.latenciesMs).toHaveLength(10);
+  });
+
+  it('ends a run with nothing to send at once', async () => {
+    const generator = new OpenLoop('127.0.0.1', 9, { method: 'GET', path: '/', headers: {} });
+    await expect(generator.run(1000, 0)).resolves.toMatchObject({ errors: 0, latenciesMs: new Float64Array(0) });
   });
 });
