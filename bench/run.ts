@@ -173,7 +173,7 @@ async function openLoop(url: URL, init: Init, target: ChildProcess): Promise<Ope
   const after = await probe(target);
   generator.close();
   const latencies = Array.from(latenciesMs).sort((a, b) => a - b);
-  const requests = Math.round(OPEN_LOOP_RATE * DURATION);
+  const requests = latencies.length + errors;
   return {
     rate: OPEN_LOOP_RATE, requests, answered: latencies.length, errors,
     p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), p999: round(percentile(latencies, 99.9)),
