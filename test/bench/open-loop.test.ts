@@ -39,7 +39,8 @@ describe('OpenLoop', () => {
     expect(run.errors).toBe(0);
     expect(seen).toHaveLength(150);
     expect(new Set(seen)).toEqual(new Set(['POST /a/b k {"x":1}']));
-    expect(Math.min(...run.latenciesMs)).toBeGreaterThanOrEqual(9.5); // the server's 10 ms, not less
+    // The server's 10 ms timer (node may fire it up to a loop turn early): a generator timing only its write would see < 1 ms.
+    expect(Math.min(...run.latenciesMs)).toBeGreaterThanOrEqual(5);
   });
 
   it('counts other statuses, unframed answers and dropped connections as errors', async () => {
@@ -66,9 +67,12 @@ describe('OpenLoop', () => {
     const { server, port } = await serve(net.createServer((socket) => {
       sockets.push(socket);
       socket.on('data', () => {
+        // Each piece 5 ms after the one before (chained: two timers of 5 and 10 ms may fire out of order after a stall).
         socket.write(OK.slice(0, 10));
-        setTimeout(() => socket.write(OK.slice(10, 30)), 5);
-        setTimeout(() => socket.write(OK.slice(30)), 10);
+        setTimeout(() => {
+          socket.write(OK.slice(10, 30));
+          setTimeout(() => socket.write(OK.slice(30)), 5);
+        }, 5);
       });
     }));
     servers.push(server);
@@ -76,26 +80,29 @@ describe('OpenLoop', () => {
     const run = await generator.run(100, 0.2);
     generator.close();
     expect(run.latenciesMs).toHaveLength(20);
-    expect(Math.min(...run.latenciesMs)).toBeGreaterThanOrEqual(9);
+    expect(Math.min(...run.latenciesMs)).toBeGreaterThanOrEqual(5); // the last piece leaves after 10 ms
   });
 
-  it('drops a connection that sends bytes nobody asked for, and no answer is miscounted', async () => {
+  it('drops a connection that sends bytes nobody asked for, and the next request goes on a new one', async () => {
+    let connections = 0;
     const { server, port } = await serve(net.createServer((socket) => {
       sockets.push(socket);
+      connections++;
       socket.on('data', () => {
         socket.write(OK);
-        setTimeout(() => socket.writable && socket.write(OK), 2); // unasked, while the connection is idle
+        setTimeout(() => socket.writable && socket.write(OK), 20); // unasked, while the connection is idle
       });
     }));
     servers.push(server);
+    const openOnServer = () => new Promise<number>((r) => server.getConnections((_e, n) => r(n)));
     const generator = new OpenLoop('127.0.0.1', port, { method: 'GET', path: '/', headers: {} });
-    const run = await generator.run(50, 0.4);
-    await new Promise((r) => setTimeout(r, 50));
-    const open = await new Promise<number>((r) => server.getConnections((_e, n) => r(n)));
+    const first = await generator.run(10, 0.1); // one request
+    while ((await openOnServer()) > 0) await new Promise((r) => setTimeout(r, 5)); // the generator hangs up
+    const second = await generator.run(10, 0.1);
     generator.close();
-    expect(run.errors).toBe(0);
-    expect(run.latenciesMs).toHaveLength(20);
-    expect(open).toBe(0); // each was closed by the generator, none left open beside the pool
+    expect(first).toMatchObject({ errors: 0, latenciesMs: expect.objectContaining({ length: 1 }) });
+    expect(second).toMatchObject({ errors: 0, latenciesMs: expect.objectContaining({ length: 1 }) });
+    expect(connections).toBe(2);
   });
 
   it('ends a run whose answers do not come, counts them as errors, and the next run starts clean', async () => {
