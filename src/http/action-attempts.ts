@@ -11,7 +11,6 @@ import { header, send, type LocalsResponse } from './answer';
 import type { Metrics } from './metrics';
 import { toProblem } from './problem';
 import { validateActionBody } from './validation';
-import { watchVendorCalls } from './vendor-calls';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /** A key still `running` after this long belongs to an attempt that was interrupted (a crash): its outcome is unknown. */
@@ -179,25 +178,31 @@ export class ActionAttempts {
 
   /** Performs a validated command; the answer (success or problem) and whether the vendor may have acted. */
   private async execute(cmd: ActionCommand, requestId: string, trace: CallTrace, includeRaw = false): Promise<{ outcome: Outcome; mayHaveActed: boolean }> {
-    const { watch, result, error } = await watchVendorCalls(() => this.deps.gateway.perform(cmd, trace));
-    if (error !== undefined) return { outcome: this.problem(error, requestId, { backend: cmd.backend, taskId: cmd.taskId, action: cmd.action }), mayHaveActed: watch.mayHaveActed };
+    let result: Awaited<ReturnType<Gateway['perform']>>;
+    try {
+      result = await this.deps.gateway.perform(cmd, trace);
+    } catch (error) {
+      const mayHaveActed = error instanceof GatewayError && error.mayHaveActed;
+      return { outcome: this.problem(error, requestId, { backend: cmd.backend, taskId: cmd.taskId, action: cmd.action }), mayHaveActed };
+    }
     // The vendor's own object only with ?include=raw (contract section 6).
-    if (result!.task && !includeRaw) {
-      const { raw: _raw, ...task } = result!.task;
-      result!.task = task;
+    if (result.task && !includeRaw) {
+      const { raw: _raw, ...task } = result.task;
+      result.task = task;
     }
     return {
-      outcome: { status: 200, contentType: 'application/json; charset=utf-8', body: JSON.stringify(result), headers: {}, result: result!.result },
-      mayHaveActed: watch.mayHaveActed,
+      outcome: { status: 200, contentType: 'application/json; charset=utf-8', body: JSON.stringify(result), headers: {}, result: result.result },
+      mayHaveActed: true,
     };
   }
 
   private problem(error: unknown, requestId: string, context: ErrorContext): Outcome {
     let known: GatewayError;
-    if (error instanceof GatewayError) {
+    if (error instanceof GatewayError && !(error.code === 'INTERNAL_ERROR' && error.cause !== undefined)) {
       known = error.withContext(Object.fromEntries(Object.entries(context).filter(([k, v]) => v !== undefined && error.context[k as keyof ErrorContext] === undefined)));
     } else {
-      this.deps.logger.error('unhandled error', { requestId, error: error instanceof Error ? error.stack : String(error) });
+      const bug = error instanceof GatewayError ? error.cause : error;
+      this.deps.logger.error('unhandled error', { requestId, error: bug instanceof Error ? bug.stack : String(bug) });
       known = new GatewayError('INTERNAL_ERROR', `An internal error occurred; quote request id ${requestId}`);
     }
     const headers: Record<string, string> = {};

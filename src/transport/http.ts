@@ -2,7 +2,7 @@
 import type { AxiosInstance, AxiosStatic } from 'axios';
 import type { VendorRequest, VendorResponse } from '../core/adapter';
 import { GatewayError } from '../core/errors';
-import type { OutboundAuth } from './auth';
+import type { OutboundAuth } from '../core/ports';
 import { connectTimeoutAgents, NOT_SENT_CODES } from './connect-timeout';
 import { AXIOS_ACCEPT, envProxyFor, vendorAgent, vendorRequest, type VendorTarget } from './undici-request';
 import { assertSafePath } from './safe-path';
@@ -79,7 +79,7 @@ export class HttpTransport {
     assertSafePath(request.path);
     const timeoutMs = limits.timeoutMs ?? this.options.timeoutMs;
     const started = performance.now();
-    const auth = await this.options.auth.headers();
+    const auth = await this.options.auth.headers({ method: request.method, url: this.baseUrl + request.path, headers: request.headers, body: request.body });
     // Fetching a token (IAM, a CSRF token) is part of the try: the call gets what is left of its time.
     const callMs = Math.floor(timeoutMs - (performance.now() - started));
     if (callMs <= 0) throw new GatewayError('BACKEND_TIMEOUT', `The vendor did not answer within ${timeoutMs} ms`);

@@ -9,7 +9,7 @@ import { ADAPTERS } from '../../adapters';
 import { ACTION_NAMES, type ActionCommand } from '../../src/core/actions';
 import type { VendorRequest, VendorResponse } from '../../src/core/adapter';
 import { Gateway } from '../../src/core/gateway';
-import { createBackend } from '../../src/config/backends';
+import { createBackend } from '../../src/compose';
 import { parseConfig, type RawBackendConfig } from '../../src/config/load';
 import { bodyMeaning } from '../helpers/bodies';
 import type { ContractFixture, FixtureRequest, FixtureResponse } from './fixture-types';

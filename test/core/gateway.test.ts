@@ -29,11 +29,16 @@ test('a 404 on the list route is BACKEND_ERROR, not TASK_NOT_FOUND', async () =>
   expect(error.context.vendor).toMatchObject({ status: 404, code: 'APIGW.0101' });
 });
 
-test('every 422 from a vendor carries the backend supported actions', async () => {
+test('a vendor refusal (422 BACKEND_REJECTED) does not carry supportedActions: only UNSUPPORTED_ACTION does', async () => {
   secmaster().intercept({ path: `${TASKS}/t1`, method: 'PUT' }).reply(400, { code: 'SecMaster.11061001', message: 'already handled' }, asJson);
   const error = await caught(gatewayFor('s', backend).perform({ backend: 's', taskId: 't1', action: 'approve' }));
   expect(error.code).toBe('BACKEND_REJECTED');
-  expect(error.context.supportedActions).toEqual(['approve', 'reject', 'terminate', 'add_comment', 'delete_comment', 'add_attachment', 'delete_attachment', 'custom']);
+  expect(error.context.supportedActions).toBeUndefined();
+  expect(error.mayHaveActed).toBe(true);
+  const unsupported = await caught(gatewayFor('s', backend).perform({ backend: 's', taskId: 't1', action: 'claim' }));
+  expect(unsupported.code).toBe('UNSUPPORTED_ACTION');
+  expect(unsupported.context.supportedActions).toEqual(['approve', 'reject', 'terminate', 'add_comment', 'delete_comment', 'add_attachment', 'delete_attachment', 'custom']);
+  expect(unsupported.mayHaveActed).toBe(false);
 });
 
 describe('SecMaster get-one falls back to searching the to-do list when ShowTask answers 404', () => {

@@ -3,7 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { createBackends } from '../../src/config/backends';
+import { createBackends } from '../../src/compose';
 import { Gateway } from '../../src/core/gateway';
 import { createApp, type TaskgateApp } from '../../src/http/app';
 import { Metrics } from '../../src/http/metrics';

@@ -8,7 +8,7 @@ import { Gateway } from '../../src/core/gateway';
 import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/log';
 import { parseConfig } from '../../src/config/load';
-import { createBackends } from '../../src/config/backends';
+import { createBackends } from '../../src/compose';
 import { startStack, type Stack } from '../helpers/stack';
 
 const TASK = '3e4c170e-7cc9-11f0-9216-fa163e209978';

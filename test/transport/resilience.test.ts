@@ -9,7 +9,7 @@ import { ConcurrencyLimit } from '../../src/transport/concurrency-limit';
 import { HttpTransport, neverSent } from '../../src/transport/http';
 import { ResilientTransport, type InnerTransport, type ResilienceOptions } from '../../src/transport/resilient-transport';
 import { RetryBudget, backoffMs, retryAfterMs } from '../../src/transport/retry-policy';
-import { createAuth } from '../../src/transport/auth';
+import { staticAuth } from '../../src/core/auth';
 import { translateAction } from '../../adapters/huawei-secmaster/translate';
 import { caught } from '../helpers/gateway';
 import { useVendorMock } from '../helpers/vendor-mock';
@@ -19,7 +19,7 @@ const EVIL = 'http://evil.test';
 const GET: VendorRequest = { method: 'GET', path: '/tasks/1', headers: {} };
 const PUT: VendorRequest = { method: 'PUT', path: '/tasks/1', headers: { 'Content-Type': 'application/json' }, body: '{"action":"CONTINUE"}' };
 
-const plain = (baseUrl: string, timeoutMs = 5000) => new HttpTransport({ baseUrl, timeoutMs, auth: createAuth({ type: 'token', token: 'secret-token-xyz' }) });
+const plain = (baseUrl: string, timeoutMs = 5000) => new HttpTransport({ baseUrl, timeoutMs, auth: staticAuth({ 'X-Auth-Token': 'secret-token-xyz' }) });
 
 /** The i-th call goes to the i-th transport (the last one takes the rest): one fault after another. */
 function inSequence(...transports: InnerTransport[]): InnerTransport & { calls: number } {
@@ -235,7 +235,7 @@ describe('deadline', () => {
 
   test('time spent fetching a token counts against the try: the call gets only what is left', async () => {
     at('GET').reply(200, 'late').delay(150);
-    const slowAuth = { headers: () => new Promise<Record<string, string>>((r) => setTimeout(() => r({ 'X-Auth-Token': 't' }), 150)), secretHeaders: [], refresh: async () => false };
+    const slowAuth = { headers: () => new Promise<Record<string, string>>((r) => setTimeout(() => r({ 'X-Auth-Token': 't' }), 150)), secretHeaders: [], refresh: async () => false, secrets: () => [] };
     const inner = new HttpTransport({ baseUrl: BASE, timeoutMs: 250, auth: slowAuth });
     const started = Date.now();
     expect((await caught(inner.send(GET))).code).toBe('BACKEND_TIMEOUT');
@@ -346,7 +346,7 @@ describe('a rude vendor', () => {
   });
 
   test('an answer over maxResponseBytes is refused with 502 BACKEND_ERROR', async () => {
-    const small = new HttpTransport({ baseUrl: BASE, timeoutMs: 5000, maxResponseBytes: 1024, auth: createAuth({ type: 'token', token: 't' }) });
+    const small = new HttpTransport({ baseUrl: BASE, timeoutMs: 5000, maxResponseBytes: 1024, auth: staticAuth({ 'X-Auth-Token': 't' }) });
     at('GET').reply(200, 'x'.repeat(4096));
     expect((await caught(small.send(GET))).code).toBe('BACKEND_ERROR');
   });

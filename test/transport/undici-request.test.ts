@@ -5,7 +5,7 @@ import type net from 'node:net';
 import zlib from 'node:zlib';
 import axios from 'axios';
 import { HttpTransport } from '../../src/transport/http';
-import { createAuth } from '../../src/transport/auth';
+import { staticAuth } from '../../src/core/auth';
 import fc from 'fast-check';
 import type { Dispatcher } from 'undici';
 import { envProxyFor, locate, routeVendorCallsThrough } from '../../src/transport/undici-request';
@@ -34,7 +34,7 @@ afterAll(() => {
 });
 
 const transport = (options: { timeoutMs?: number; maxResponseBytes?: number } = {}) =>
-  new HttpTransport({ baseUrl: base, timeoutMs: options.timeoutMs ?? 5000, maxResponseBytes: options.maxResponseBytes, auth: createAuth({ type: 'token', token: 'tok-1' }) });
+  new HttpTransport({ baseUrl: base, timeoutMs: options.timeoutMs ?? 5000, maxResponseBytes: options.maxResponseBytes, auth: staticAuth({ 'X-Auth-Token': 'tok-1' }) });
 
 test('a vendor receives what axios sent: its path under baseUrl, auth, length, the same User-Agent and Accept-Encoding', async () => {
   let seen: { method?: string; url?: string; headers: http.IncomingHttpHeaders; body: string } = { headers: {}, body: '' };
@@ -139,7 +139,7 @@ test('credentials in the base URL travel as Basic, as node:http sent them', asyn
     authorization = req.headers.authorization;
     res.end();
   };
-  const withUser = new HttpTransport({ baseUrl: base.replace('http://', 'http://us%40er:p%3Ass@'), timeoutMs: 5000, auth: createAuth({ type: 'token', token: 't' }) });
+  const withUser = new HttpTransport({ baseUrl: base.replace('http://', 'http://us%40er:p%3Ass@'), timeoutMs: 5000, auth: staticAuth({ 'X-Auth-Token': 't' }) });
   await withUser.send({ method: 'GET', path: '/t', headers: {} });
   expect(authorization).toBe(`Basic ${Buffer.from('us@er:p:ss').toString('base64')}`);
 });
@@ -192,7 +192,7 @@ test('a connection failure after undici started writing the request is not "neve
 
 describe('through a mocked dispatcher (undici MockAgent, as the other unit tests use it)', () => {
   const vendors = useVendorMock();
-  const mocked = () => new HttpTransport({ baseUrl: 'http://vendor.test/api', timeoutMs: 1000, auth: createAuth({ type: 'token', token: 't' }) });
+  const mocked = () => new HttpTransport({ baseUrl: 'http://vendor.test/api', timeoutMs: 1000, auth: staticAuth({ 'X-Auth-Token': 't' }) });
 
   test('the call reaches the MockAgent with the full path and what the transport added', async () => {
     vendors().get('http://vendor.test').intercept({ path: '/api/x?y=1', method: 'GET', headers: { 'x-auth-token': 't', 'user-agent': `axios/${axios.VERSION}` } })
@@ -230,7 +230,7 @@ describe('proxies from the environment', () => {
 
   test('with HTTP_PROXY set, a backend sends through axios and its own adapter (which reads it); otherwise straight over undici', () => {
     const clientOf = (t: HttpTransport) => (t as unknown as { client?: { defaults: { adapter: unknown } } }).client;
-    const make = () => new HttpTransport({ baseUrl: 'http://vendor.example/api', timeoutMs: 1000, auth: createAuth({ type: 'token', token: 't' }) });
+    const make = () => new HttpTransport({ baseUrl: 'http://vendor.example/api', timeoutMs: 1000, auth: staticAuth({ 'X-Auth-Token': 't' }) });
     expect(clientOf(make())).toBeUndefined();
     process.env.HTTP_PROXY = 'http://127.0.0.1:3128';
     try {
@@ -283,7 +283,7 @@ describe('a vendor that never accepts the connection', () => {
   afterAll(() => listener.kill());
 
   test('fails at the connect timeout, exactly, as never sent (safe to retry), not at the later try timeout', async () => {
-    const t = new HttpTransport({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 480, connectTimeoutMs: 300, auth: createAuth({ type: 'token', token: 't' }) });
+    const t = new HttpTransport({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 480, connectTimeoutMs: 300, auth: staticAuth({ 'X-Auth-Token': 't' }) });
     const started = performance.now();
     const error = await caught(t.send({ method: 'PUT', path: '/t', headers: {}, body: '{}' }));
     expect(error.code).toBe('BACKEND_UNAVAILABLE');

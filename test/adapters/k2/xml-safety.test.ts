@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Gateway } from '../../../src/core/gateway';
 import { GatewayError } from '../../../src/core/errors';
-import { createBackend } from '../../../src/config/backends';
+import { createBackend } from '../../../src/compose';
 import { parseConfig } from '../../../src/config/load';
 
 const TASKS = 'xmlns="http://schemas.k2.com/task/d1"';

@@ -1,10 +1,15 @@
-// Huawei IAM password auth (undici MockAgent): the token request, X-Subject-Token, caching until shortly before expiry, one shared fetch.
+// Huawei IAM password auth (adapters/huawei-secmaster/auth.ts): the token request, X-Subject-Token, caching until shortly before expiry, one shared fetch.
 import net from 'node:net';
-import { GatewayError } from '../../src/core/errors';
-import { createIamAuth, REFRESH_MARGIN_MS, type IamPasswordConfig } from '../../src/transport/iam-token';
-import { useVendorMock } from '../helpers/vendor-mock';
+import { createIamAuth, REFRESH_MARGIN_MS, type IamPasswordConfig } from '../../../adapters/huawei-secmaster/auth';
+import { GatewayError } from '../../../src/core/errors';
+import type { OutgoingRequest } from '../../../src/core/ports';
+import { HttpTransport } from '../../../src/transport/http';
+import { useVendorMock } from '../../helpers/vendor-mock';
 
 const IAM = 'https://iam.test';
+const REQ: OutgoingRequest = { method: 'GET', url: 'https://secmaster.test/v1/p/workspaces/w/soc/tasks/t', headers: {} };
+const iam = (timeoutMs: number) =>
+  new HttpTransport({ baseUrl: IAM, timeoutMs, auth: { headers: async () => ({}), secretHeaders: [], refresh: async () => false, secrets: () => [] } });
 const CONFIG: IamPasswordConfig = { type: 'iam-password', iamUrl: IAM, domain: 'acme', username: 'gw-user', password: 'iam-P@ss-42', project: 'ap-southeast-1' };
 
 function tokenReply(token: string, expiresAt: Date) {
@@ -22,8 +27,8 @@ test('POST /v3/auth/tokens with the password method and project scope; the token
     sent = JSON.parse(String(request.body));
     return tokenReply('tok-1', new Date(Date.now() + 24 * 3_600_000));
   });
-  const auth = createIamAuth(CONFIG, { timeoutMs: 2000 });
-  expect(await auth.headers()).toEqual({ 'X-Auth-Token': 'tok-1' });
+  const auth = createIamAuth(CONFIG, iam(2000));
+  expect(await auth.headers(REQ)).toEqual({ 'X-Auth-Token': 'tok-1' });
   expect(sent).toEqual({
     auth: {
       identity: { methods: ['password'], password: { user: { domain: { name: 'acme' }, name: 'gw-user', password: 'iam-P@ss-42' } } },
@@ -37,20 +42,20 @@ test('the token is cached until shortly before it expires, then fetched again', 
   let now = Date.parse('2026-01-01T00:00:00Z');
   let fetches = 0;
   tokenRequest().reply(() => tokenReply(`tok-${++fetches}`, new Date(now + 24 * 3_600_000))).times(3);
-  const auth = createIamAuth(CONFIG, { timeoutMs: 2000, now: () => now });
-  expect((await auth.headers())['X-Auth-Token']).toBe('tok-1');
+  const auth = createIamAuth(CONFIG, iam(2000), () => now);
+  expect((await auth.headers(REQ))['X-Auth-Token']).toBe('tok-1');
   now += 23 * 3_600_000;
-  expect((await auth.headers())['X-Auth-Token']).toBe('tok-1');
+  expect((await auth.headers(REQ))['X-Auth-Token']).toBe('tok-1');
   now += 3_600_000 - REFRESH_MARGIN_MS; // inside the margin before expiry
-  expect((await auth.headers())['X-Auth-Token']).toBe('tok-2');
+  expect((await auth.headers(REQ))['X-Auth-Token']).toBe('tok-2');
   expect(fetches).toBe(2);
 });
 
 test('concurrent requests share one token fetch', async () => {
   let fetches = 0;
   tokenRequest().reply(() => tokenReply(`tok-${++fetches}`, new Date(Date.now() + 86_400_000))).times(20).delay(50);
-  const auth = createIamAuth(CONFIG, { timeoutMs: 2000 });
-  const all = await Promise.all(Array.from({ length: 20 }, () => auth.headers()));
+  const auth = createIamAuth(CONFIG, iam(2000));
+  const all = await Promise.all(Array.from({ length: 20 }, () => auth.headers(REQ)));
   expect(new Set(all.map((h) => h['X-Auth-Token']))).toEqual(new Set(['tok-1']));
   expect(fetches).toBe(1);
 });
@@ -59,27 +64,27 @@ test('refresh() after the vendor said the token expired fetches a new one; concu
   let now = 1_000_000;
   let fetches = 0;
   tokenRequest().reply(() => tokenReply(`tok-${++fetches}`, new Date(now + 86_400_000))).times(5);
-  const auth = createIamAuth(CONFIG, { timeoutMs: 2000, now: () => now });
-  await auth.headers();
+  const auth = createIamAuth(CONFIG, iam(2000), () => now);
+  await auth.headers(REQ);
   now += 60_000;
   expect(await Promise.all([auth.refresh(), auth.refresh(), auth.refresh()])).toEqual([true, true, true]);
-  const after = await Promise.all([auth.headers(), auth.headers()]);
+  const after = await Promise.all([auth.headers(REQ), auth.headers(REQ)]);
   expect(after.map((h) => h['X-Auth-Token'])).toEqual(['tok-2', 'tok-2']);
   expect(fetches).toBe(2);
 });
 
-test('fetched tokens join the secrets list (to be scrubbed), replacing the one before', async () => {
+test('the password and the token now in use are the secrets (to be scrubbed)', async () => {
   let now = 0;
   let fetches = 0;
   tokenRequest().reply(() => tokenReply(`tok-${++fetches}`, new Date(now + 86_400_000))).times(2);
-  const secrets = ['iam-P@ss-42'];
-  const auth = createIamAuth(CONFIG, { timeoutMs: 2000, secrets, now: () => now });
-  await auth.headers();
-  expect(secrets).toEqual(['iam-P@ss-42', 'tok-1']);
+  const auth = createIamAuth(CONFIG, iam(2000), () => now);
+  expect(auth.secrets()).toEqual(['iam-P@ss-42']);
+  await auth.headers(REQ);
+  expect(auth.secrets()).toEqual(['iam-P@ss-42', 'tok-1']);
   now += 10_000;
   await auth.refresh();
-  await auth.headers();
-  expect(secrets).toEqual(['iam-P@ss-42', 'tok-2']);
+  await auth.headers(REQ);
+  expect(auth.secrets()).toEqual(['iam-P@ss-42', 'tok-2']);
 });
 
 test.each([
@@ -89,8 +94,8 @@ test.each([
   [429, 'BACKEND_UNAVAILABLE'],
 ])('IAM answering %s is %s, and nothing IAM said is passed on', async (status, code) => {
   tokenRequest().reply(status, { error: { message: 'user gw-user password iam-P@ss-42 wrong' } });
-  const auth = createIamAuth(CONFIG, { timeoutMs: 2000 });
-  const error = await auth.headers().catch((e: unknown) => e);
+  const auth = createIamAuth(CONFIG, iam(2000));
+  const error = await auth.headers(REQ).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(GatewayError);
   expect((error as GatewayError).code).toBe(code);
   expect(JSON.stringify({ message: (error as GatewayError).message, context: (error as GatewayError).context })).not.toMatch(/iam-P@ss-42|gw-user/);
@@ -98,7 +103,7 @@ test.each([
 
 test('a 201 without X-Subject-Token is a 502, and IAM down is a 503', async () => {
   tokenRequest().reply(201, '{}');
-  await expect(createIamAuth(CONFIG, { timeoutMs: 2000 }).headers()).rejects.toMatchObject({ code: 'BACKEND_ERROR' });
+  await expect(createIamAuth(CONFIG, iam(2000)).headers(REQ)).rejects.toMatchObject({ code: 'BACKEND_ERROR' });
   // IAM down: a real refused connection on a loopback port nobody listens on.
   const server = net.createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -107,7 +112,8 @@ test('a 201 without X-Subject-Token is a 502, and IAM down is a 503', async () =
   vendors().enableNetConnect(/^127\.0\.0\.1:\d+$/);
   try {
     // ECONNREFUSED: the connection was really tried (a call the MockAgent refused fails with BACKEND_UNAVAILABLE too).
-    await expect(createIamAuth({ ...CONFIG, iamUrl: `http://127.0.0.1:${port}` }, { timeoutMs: 2000 }).headers()).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE', message: expect.stringContaining('ECONNREFUSED') });
+    const down = new HttpTransport({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 2000, auth: { headers: async () => ({}), secretHeaders: [], refresh: async () => false, secrets: () => [] } });
+    await expect(createIamAuth(CONFIG, down).headers(REQ)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE', message: expect.stringContaining('ECONNREFUSED') });
   } finally {
     vendors().disableNetConnect();
   }
