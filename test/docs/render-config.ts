@@ -70,7 +70,9 @@ function rows(root: Schema, raw: Schema, prefix: string, required: string[] = []
     const prop = resolve(root, propRaw);
     const key = `${prefix}${name}`;
     const must = required.includes(name) ? (within ? `required in ${code(within)}` : 'required') : '';
-    const notes = [...new Set([must, prop.description ?? '', name === Object.keys(schema.properties)[0] ? extra : ''].filter(Boolean))];
+    const said = prop.description ?? MEANING[key];
+    if (!prop.description && MEANING[key] !== undefined) used.add(key);
+    const notes = [...new Set([must, said ?? '', name === Object.keys(schema.properties)[0] ? extra : ''].filter(Boolean))];
     if (prop.type === 'object' && prop.properties) {
       const optional = !required.includes(name);
       out.push(...rows(root, prop, `${key}.`, prop.required ?? [], optional ? (prop.description ?? '') : notes.join('; '), optional ? key : within));
@@ -90,6 +92,45 @@ function rows(root: Schema, raw: Schema, prefix: string, required: string[] = []
   }
   return out;
 }
+
+/**
+ * What a key is for, where the schema has no `description` of its own. The schema's description wins; a
+ * meaning for a key the schema does not have (or already describes) fails the render, so none goes stale.
+ */
+const MEANING: Record<string, string> = {
+  'server.host': 'address the gateway listens on',
+  'server.port': 'port the gateway listens on (0: any free port)',
+  'server.bodyLimit': 'largest request body (`b`, `kb` or `mb`; no unit: bytes); beyond: `413 PAYLOAD_TOO_LARGE`',
+  'server.drainMs': 'after SIGTERM, how long `/readyz` answers 503 while requests are still served, before the gateway stops accepting',
+  'log.level': 'lowest level written to stdout',
+  'auth.apiKeys': 'inbound API keys; a `/v1` request needs one of them',
+  'auth.apiKeys[].name': 'shown in logs and the audit trail instead of the key',
+  'auth.apiKeys[].key': 'the secret sent as `Authorization: Bearer` or `X-API-Key`; compared in constant time',
+  'auth.apiKeys[].backends': 'backend names this key may use (`*`: all); others answer `403 FORBIDDEN`',
+  'auth.apiKeys[].scopes': '`audit`: may read `GET /v1/audit`',
+  'auth.apiKeys[].rateLimit.perMinute': 'token bucket size, refilled continuously; without `rateLimit` the key is unlimited',
+  'store.type': 'where the audit trail and Idempotency-Key records live',
+  'store.path': 'sqlite only: the database file (default `./data/taskgate.db`)',
+  'store.url': 'postgres only: the connection URL',
+  'backends.<name>.vendor': 'which adapter speaks to this backend',
+  'backends.<name>.baseUrl': "the vendor's root URL; the adapter appends its own paths",
+  'backends.<name>.timeoutMs': 'deadline of one vendor call, queueing, tries and backoff included',
+  'backends.<name>.concurrency': 'vendor calls in flight at most',
+  'backends.<name>.retries.baseDelayMs': 'backoff: a random wait up to `baseDelayMs * 2^attempt`',
+  'backends.<name>.retries.maxDelayMs': 'longest backoff wait (a longer `Retry-After` from the vendor wins)',
+  'backends.<name>.circuitBreaker.failureThreshold': 'consecutive failures (network, timeout, 5xx) that open the circuit',
+  'backends.<name>.circuitBreaker.openMs': 'how long an open circuit fails calls at once before one probe goes through',
+  'backends.<name>.auth.type': 'how the gateway authenticates to the vendor (keys below, by type)',
+  'backends.<name>.projectId': 'the Huawei Cloud project id in the API path',
+  'backends.<name>.workspaceId': 'the SecMaster workspace id in the API path',
+  'backends.<name>.actionNames.approve': 'the process action `approve` sends (`a:<name>`)',
+  'backends.<name>.actionNames.reject': 'the process action `reject` sends (`a:<name>`)',
+  'backends.<name>.securityLabel': 'prefixed to user and group names (FQNs) that have none',
+  'backends.<name>.timeZone': "IANA zone of the vendor's zone-less dates",
+};
+
+/** Keys of MEANING the render used; checked at its end. */
+let used = new Set<string>();
 
 function table(list: Row[]): string {
   return [
@@ -149,6 +190,7 @@ const VENDOR_PAGES: Record<string, string> = {
 };
 
 export function renderConfigDoc(): string {
+  used = new Set<string>();
   const root = fullConfigSchema() as Schema;
   const backend = root.$defs.backend;
   const auth = root.$defs.outboundAuth;
@@ -182,6 +224,8 @@ export function renderConfigDoc(): string {
     sections.push(`#### vendor: ${value}\n`, page ? `See [${value}](${page}).\n` : '');
     sections.push(Object.keys(then.properties ?? {}).length ? table(rows(root, then, 'backends.<name>.', then.required ?? [])) : 'No keys of its own.', '');
   }
+  const stale = Object.keys(MEANING).filter((key) => !used.has(key));
+  if (stale.length > 0) throw new Error(`test/docs/render-config.ts: MEANING of keys the schema lacks or already describes: ${stale.join(', ')}`);
   return `${sections.filter((s, i, all) => !(s === '' && all[i - 1] === '')).join('\n').trimEnd()}\n`;
 }
 
