@@ -102,7 +102,7 @@ const MEANING: Record<string, string> = {
   'server.port': 'port the gateway listens on (0: any free port)',
   'server.bodyLimit': 'largest request body (`b`, `kb` or `mb`; no unit: bytes); beyond: `413 PAYLOAD_TOO_LARGE`',
   'server.drainMs': 'after SIGTERM, how long `/readyz` answers 503 while requests are still served, before the gateway stops accepting',
-  'log.level': 'lowest level written to stdout',
+  'log.level': 'the least severe level written to stdout (`info`: info, warn and error)',
   'auth.apiKeys': 'inbound API keys; a `/v1` request needs one of them',
   'auth.apiKeys[].name': 'shown in logs and the audit trail instead of the key',
   'auth.apiKeys[].key': 'the secret sent as `Authorization: Bearer` or `X-API-Key`; compared in constant time',
