@@ -107,10 +107,12 @@ export class ActionAttempts {
         } else if (claim.outcome === 'mismatch') {
           throw new GatewayError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with another request (backend, task id, query or body); use a new key');
         } else if (claim.outcome === 'in_progress') {
+          // Never CONFLICT: that is the vendor's word about the task (contract section 8).
           const interrupted = started - claim.startedMs > INTERRUPTED_AFTER_MS;
-          throw new GatewayError('CONFLICT', interrupted
-            ? 'The first request with this Idempotency-Key was interrupted and its outcome is unknown; read the task, then use a new key'
-            : 'A request with this Idempotency-Key is still running; retry after it has finished');
+          throw interrupted
+            ? new GatewayError('IDEMPOTENCY_KEY_IN_USE', 'The first request with this Idempotency-Key was cut off and its outcome is unknown; read the task, then use a new key',
+              { retryAfter: Math.max(1, Math.ceil((claim.startedMs + IDEMPOTENCY_TTL_MS - started) / 1000)) })
+            : new GatewayError('IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still running; retry after it has finished', { retryAfter: 1 });
         } else {
           claimed = { key, acted: false };
           const done = await this.execute(cmd, requestId, trace, includeRaw);
