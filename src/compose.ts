@@ -1,10 +1,19 @@
-// The composition root: builds each backend (adapter, options, auth, transport, resilience, metrics) from config.
+// The composition root: builds each backend (adapter, options, auth, transport, resilience, metrics) from config,
+// and the services and the app on top of the gateway and the store.
+import type express from 'express';
 import { ADAPTERS } from '../adapters';
+import { ActionService } from './core/action-service';
 import type { VendorRequest } from './core/adapter';
+import { AuditTrail } from './core/audit-trail';
 import { standardAuth } from './core/auth';
-import type { Backend } from './core/gateway';
+import type { Backend, Gateway } from './core/gateway';
 import type { AuthContext, CircuitState, OutboundAuth } from './core/ports';
-import { ConfigError, type RawBackendConfig } from './config/load';
+import { ConfigError, type GatewayConfig, type RawBackendConfig } from './config/load';
+import { createApp, type AppState } from './http/app';
+import { Metrics } from './http/metrics';
+import { validateActionBody } from './http/validation';
+import type { Logger } from './log';
+import type { Store } from './store/store';
 import { HttpTransport } from './transport/http';
 import { meteredTransport, type CallTimer } from './transport/metered';
 import { ResilientTransport } from './transport/resilient-transport';
@@ -79,4 +88,31 @@ export function createBackend(name: string, raw: RawBackendConfig, hooks: Backen
 
 export function createBackends(backends: Record<string, RawBackendConfig>, hooks: BackendHooks = {}): Backend[] {
   return Object.entries(backends).map(([name, raw]) => createBackend(name, raw, hooks));
+}
+
+export interface AppParts {
+  config: GatewayConfig;
+  gateway: Gateway;
+  store: Store;
+  logger: Logger;
+  metrics?: Metrics;
+  state?: AppState;
+}
+
+/** The Express app with the core's services wired to the store, metrics and log. */
+export function createGatewayApp({ config, gateway, store, logger, metrics = new Metrics(() => gateway.list()), state }: AppParts): express.Express {
+  const apiKeySecrets = config.auth.apiKeys.map((k) => k.key);
+  const actions = new ActionService({
+    gateway,
+    store,
+    validate: validateActionBody,
+    secrets: () => [...apiKeySecrets, ...gateway.list().flatMap((b) => b.auth.secrets())],
+    logger,
+    observer: {
+      idempotency: (outcome) => metrics.idempotency.inc({ outcome }),
+      auditWrite: (type, write) => metrics.timeAuditWrite(type, write),
+    },
+  });
+  const storeHealth = async () => ({ type: store.type, status: await store.ping().then(() => 'ok' as const, () => 'unavailable' as const) });
+  return createApp({ config, gateway, actions, audit: new AuditTrail(store), storeHealth, logger, metrics, state });
 }

@@ -1,10 +1,10 @@
 // Starts the gateway from a config: builds backends, the app, listens, and drains gracefully on SIGTERM.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createBackends } from './compose';
+import { createBackends, createGatewayApp } from './compose';
 import type { GatewayConfig } from './config/load';
 import { Gateway } from './core/gateway';
-import { createApp, type AppState } from './http/app';
+import type { AppState } from './http/app';
 import { answerClientErrors, MAX_HEADER_BYTES } from './http/client-error';
 import { Metrics } from './http/metrics';
 import { createLogger, type Logger } from './log';
@@ -36,7 +36,8 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
   // Expired Idempotency-Key records are taken over when reused anyway; this only keeps the table small.
   const purge = setInterval(() => void store.purgeExpired(Date.now()).catch(() => undefined), 60 * 60 * 1000).unref();
   const state: AppState = { ready: true };
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, createApp({ config, gateway, logger, state, store, metrics }));
+  // requireHostHeader off: a request without Host gets the app's problem+json 400, not Node's bare one.
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, createGatewayApp({ config, gateway, logger, state, store, metrics }));
   answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

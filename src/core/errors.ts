@@ -80,3 +80,29 @@ export class GatewayError extends Error {
 export function problemType(code: ErrorCode): string {
   return `https://taskgate.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`;
 }
+
+/** An RFC 9457 problem document (contract section 7). */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  requestId: string;
+  [member: string]: unknown;
+}
+
+/** The problem document of an error: the catalogue's type, title and status, the error's detail and context. */
+export function problemOf(error: GatewayError, requestId: string): Problem {
+  const { retryAfter: _sentAsHeader, ...context } = error.context;
+  const problem: Problem = {
+    type: problemType(error.code),
+    title: ERROR_CATALOGUE[error.code].title,
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+    requestId,
+  };
+  for (const [key, value] of Object.entries(context)) if (value !== undefined) problem[key] = value;
+  return problem;
+}

@@ -1,6 +1,6 @@
 // Idempotency-Key on the action route (contract sections 4 and 8): replay, reuse, in-flight duplicates, what is stored.
 import { GatewayError } from '../../src/core/errors';
-import { fingerprint, IDEMPOTENCY_TTL_MS } from '../../src/http/action-attempts';
+import { fingerprint, IDEMPOTENCY_TTL_MS } from '../../src/core/action-service';
 import { deferred, SECMASTER_TASK, SECMASTER_TASK_2, startGated, vendorActions, type Gated } from '../helpers/gated';
 
 const ACTIONS = `/v1/backends/secmaster/tasks/${SECMASTER_TASK}/actions`;
