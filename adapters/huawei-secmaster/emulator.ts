@@ -88,6 +88,21 @@ function iamTokenRoute(iam: IamAccount, projectId: string, issued: IssuedTokens)
   };
 }
 
+/** API Gateway's token check: the static token or one IAM issued and not expired; else 401 APIG.0301. */
+function apiGatewayAuth(token: string, issued: IssuedTokens) {
+  return requireCaller(
+    (req) => {
+      const given = req.get('X-Auth-Token');
+      return given !== undefined && (given === token || issued.valid(given, Date.now())) ? 'api' : undefined;
+    },
+    (req, res) => sendJson(res, 401, {
+      error_code: 'APIG.0301',
+      error_msg: `Incorrect IAM authentication information: ${req.get('X-Auth-Token') ? 'decrypt token fail' : 'x-auth-token not found'}`,
+      request_id: randomUUID().replace(/-/g, ''),
+    }),
+  );
+}
+
 export function createSecMasterEmulator(options: SecMasterEmulatorOptions = {}): SecMasterEmulator {
   const d = SECMASTER_EMULATOR_DEFAULTS;
   const token = options.token ?? d.token;
@@ -103,17 +118,7 @@ export function createSecMasterEmulator(options: SecMasterEmulatorOptions = {}):
   app.post('/v3/auth/tokens', textBody('64kb'), iamTokenRoute({ ...d.iam, ...options.iam }, projectId, issued));
 
   // API Gateway checks the token before the task service sees anything.
-  app.use(requireCaller(
-    (req) => {
-      const given = req.get('X-Auth-Token');
-      return given !== undefined && (given === token || issued.valid(given, Date.now())) ? 'api' : undefined;
-    },
-    (req, res) => sendJson(res, 401, {
-      error_code: 'APIG.0301',
-      error_msg: `Incorrect IAM authentication information: ${req.get('X-Auth-Token') ? 'decrypt token fail' : 'x-auth-token not found'}`,
-      request_id: randomUUID().replace(/-/g, ''),
-    }),
-  ));
+  app.use(apiGatewayAuth(token, issued));
 
   const base = '/v1/:projectId/workspaces/:workspaceId/soc/tasks';
   app.use(base, (req, res, next) => {

@@ -180,6 +180,18 @@ function transferOwner(tasks: HtmTasks, req: Request, res: Response): void {
   res.status(200).end();
 }
 
+/** The login body's requested-lifetime in seconds (7200 when none is asked); undefined when the body is not JSON. */
+function requestedLifetime(req: Request): number | undefined {
+  if (bodyText(req).trim() === '') return CSRF_MAX_LIFETIME;
+  try {
+    const body = JSON.parse(bodyText(req)) as Record<string, unknown>;
+    const asked = body?.['requested-lifetime'];
+    return typeof asked === 'number' && asked > 0 ? asked : CSRF_MAX_LIFETIME;
+  } catch {
+    return undefined;
+  }
+}
+
 export function createIbmBpmEmulator(options: IbmBpmEmulatorOptions = {}): IbmBpmEmulator {
   const username = options.username ?? IBM_BPM_EMULATOR_DEFAULTS.username;
   const password = options.password ?? IBM_BPM_EMULATOR_DEFAULTS.password;
@@ -195,15 +207,8 @@ export function createIbmBpmEmulator(options: IbmBpmEmulatorOptions = {}): IbmBp
   }));
 
   app.post('/bpm/system/login', textBody('64kb'), (req, res) => {
-    let requested = CSRF_MAX_LIFETIME;
-    if (bodyText(req).trim() !== '') {
-      try {
-        const body = JSON.parse(bodyText(req)) as Record<string, unknown>;
-        if (typeof body['requested-lifetime'] === 'number' && body['requested-lifetime'] > 0) requested = body['requested-lifetime'];
-      } catch {
-        return fail(res, 400, BAD_PARAMETER, 'The login request body is not valid JSON.');
-      }
-    }
+    const requested = requestedLifetime(req);
+    if (requested === undefined) return fail(res, 400, BAD_PARAMETER, 'The login request body is not valid JSON.');
     const token = randomBytes(24).toString('hex');
     csrfTokens.set(token, now() + Math.min(requested, csrfLifetime) * 1000);
     sendJson(res, 200, { csrf_token: token });
