@@ -3,8 +3,8 @@
 // Documented behaviour (shared/vendor-docs/huawei-secmaster-*.txt): the routes under
 // /v1/{project_id}/workspaces/{workspace_id}/soc/tasks, the {code:"00000000", success, data, ...}
 // envelope, dates as `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'Z` (+0800 here), comment times as epoch ms,
-// X-Auth-Token and Content-Type (application/json) required on every task call, GETs included, list paging (offset 0-9999,
-// limit 1-100 default 10), business_type one of the four documented types, from_date/to_date exactly in the
+// X-Auth-Token and Content-Type (application/json) required on every task call, GETs included, list paging
+// (offset 0-9999, limit 1-100 default 10), business_type one of the four documented types, from_date/to_date in the
 // documented form (`2025-08-19T14:53:42.424Z+0800`; plain ISO is refused).
 // Where the documents are ambiguous, this emulator's options choose, and it accepts only the chosen form:
 // - offsetUnit (default 'record'): `offset` counts records to skip (the adapter's reading); 'page' counts pages
