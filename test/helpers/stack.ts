@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { EMULATORS } from '../../adapters';
+import { EMULATORS } from '../../adapters/emulators';
 import { loadConfigFile, parseConfig, type GatewayConfig } from '../../src/config/load';
 import { listen, type Emulator, type RunningEmulator } from '../../src/emulators/emulator';
 import { createLogger } from '../../src/log';

@@ -212,7 +212,7 @@ test('the action route answers the vendor object in the task only with ?include=
     expect(plain.body.task.raw).toBeUndefined();
     const raw = await stack.request('POST', '/v1/backends/oracle/tasks/200041/actions?include=raw', { body: { action: 'release' } });
     expect(raw.status).toBe(200);
-    expect(raw.body.task.raw).toMatchObject({ kind: 'task', id: '200041' });
+    expect(raw.body.task.raw).toMatchObject({ kind: 'task', metadata: { number: 200041 } });
     expect((await stack.request('POST', '/v1/backends/oracle/tasks/200041/actions?include=all', { body: { action: 'claim' } })).status).toBe(400);
   } finally {
     await stack.close();
