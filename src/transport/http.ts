@@ -119,7 +119,7 @@ function networkError(error: unknown, timeoutMs: number): GatewayError {
   const causeCode = (failed?.cause as { code?: unknown } | undefined)?.code;
   const cause = typeof causeCode === 'string' ? causeCode : '';
   const request = failed?.request as { res?: unknown; reusedSocket?: boolean } | undefined;
-  const answered = failed?.response !== undefined || request?.res !== undefined;
+  const answered = failed?.response != null || request?.res != null;
   if (TIMEOUT_CODES.has(code)) {
     return new GatewayError('BACKEND_TIMEOUT', `The vendor did not answer within ${timeoutMs} ms`);
   }
