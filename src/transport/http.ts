@@ -5,6 +5,7 @@ import { GatewayError } from '../core/errors';
 import { version } from '../../package.json';
 import type { OutboundAuth } from './auth';
 import { connectTimeoutAgents, NOT_SENT_CODES } from './connect-timeout';
+import { nodeAdapter } from './node-adapter';
 import { assertSafePath } from './safe-path';
 
 export interface TransportOptions {
@@ -50,8 +51,8 @@ export class HttpTransport {
   constructor(private readonly options: TransportOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.client = axios.create({
-      // axios's own node:http adapter: it reads HTTP(S)_PROXY and NO_PROXY, and nock sees its sockets.
-      adapter: 'http',
+      // A small adapter on node:http (nock sees its sockets); axios's own where the environment names a proxy.
+      adapter: nodeAdapter,
       baseURL: this.baseUrl,
       timeout: options.timeoutMs,
       ...connectTimeoutAgents(options.connectTimeoutMs ?? options.timeoutMs),

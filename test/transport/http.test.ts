@@ -6,6 +6,7 @@ import type net from 'node:net';
 import zlib from 'node:zlib';
 import axios from 'axios';
 import { HttpTransport, neverSent, USER_AGENT } from '../../src/transport/http';
+import { proxyConfigured } from '../../src/transport/node-adapter';
 import { createAuth } from '../../src/transport/auth';
 import { version } from '../../package.json';
 import { caught } from '../helpers/gateway';
@@ -256,6 +257,17 @@ describe('proxies from the environment, through axios', () => {
     handler = (_req, _body, res) => res.end('direct');
     expect((await vendorCall()).body).toBe('via the proxy');
     expect(proxied).toEqual([`${base}/t`]);
+  });
+
+  test.each([
+    [{ HTTPS_PROXY: 'http://proxy:3128' }, true],
+    [{ http_proxy: 'http://proxy:3128' }, true],
+    [{ ALL_PROXY: 'http://proxy:3128' }, true],
+    [{ npm_config_proxy: 'http://proxy:3128' }, true],
+    [{ NO_PROXY: '*' }, false],
+    [{}, false],
+  ])('%j hands calls to axios own http adapter (which applies it and NO_PROXY): %s', (env, expected) => {
+    expect(proxyConfigured(env)).toBe(expected);
   });
 
   test('NO_PROXY naming the vendor host is honoured: the call goes straight to the vendor', async () => {
