@@ -1,30 +1,31 @@
-// Huawei IAM password auth (adapters/huawei-secmaster/auth.ts): the token request, X-Subject-Token, caching until shortly before expiry, one shared fetch.
+// Huawei IAM password auth (adapters/huawei-secmaster/auth.ts; IAM mocked with nock): the token request, X-Subject-Token, caching until shortly before expiry, one shared fetch.
 import net from 'node:net';
 import { createIamAuth, REFRESH_MARGIN_MS, type IamPasswordConfig } from '../../../adapters/huawei-secmaster/auth';
 import { GatewayError } from '../../../src/core/errors';
 import type { OutgoingRequest } from '../../../src/core/ports';
 import { HttpTransport } from '../../../src/transport/http';
-import { useVendorMock } from '../../helpers/vendor-mock';
+import { nock, useVendorMock } from '../../helpers/vendor-mock';
 
 const IAM = 'https://iam.test';
 const REQ: OutgoingRequest = { method: 'GET', url: 'https://secmaster.test/v1/p/workspaces/w/soc/tasks/t', headers: {} };
-const iam = (timeoutMs: number) =>
-  new HttpTransport({ baseUrl: IAM, timeoutMs, auth: { headers: async () => ({}), secretHeaders: [], refresh: async () => false, secrets: () => [] } });
+const NO_AUTH = { headers: async () => ({}), secretHeaders: [], refresh: async () => false, secrets: () => [] };
+const iam = (timeoutMs: number, baseUrl = IAM) => new HttpTransport({ baseUrl, timeoutMs, auth: NO_AUTH });
 const CONFIG: IamPasswordConfig = { type: 'iam-password', iamUrl: IAM, domain: 'acme', username: 'gw-user', password: 'iam-P@ss-42', project: 'ap-southeast-1' };
 
-function tokenReply(token: string, expiresAt: Date) {
-  return { statusCode: 201, data: JSON.stringify({ token: { expires_at: expiresAt.toISOString() } }), responseOptions: { headers: { 'X-Subject-Token': token } } };
+/** IAM's answer to a token request: status, body and headers, as a nock reply callback returns them. */
+function tokenReply(token: string, expiresAt: Date): [number, string, Record<string, string>] {
+  return [201, JSON.stringify({ token: { expires_at: expiresAt.toISOString() } }), { 'X-Subject-Token': token }];
 }
 
-// A fresh MockAgent per test; unmatched calls fail and no real connection is made (but where a test allows one).
-const vendors = useVendorMock();
+// Unmatched calls fail and no real connection is made (but where a test allows one).
+useVendorMock();
 /** POST /v3/auth/tokens on IAM, whatever its query string. */
-const tokenRequest = () => vendors().get(IAM).intercept({ method: 'POST', path: (path) => path.split('?')[0] === '/v3/auth/tokens' });
+const tokenRequest = () => nock(IAM).intercept((path) => path.split('?')[0] === '/v3/auth/tokens', 'POST');
 
 test('POST /v3/auth/tokens with the password method and project scope; the token comes from X-Subject-Token', async () => {
   let sent: any;
-  tokenRequest().reply((request) => {
-    sent = JSON.parse(String(request.body));
+  tokenRequest().reply(async (request: Request) => {
+    sent = await request.json();
     return tokenReply('tok-1', new Date(Date.now() + 24 * 3_600_000));
   });
   const auth = createIamAuth(CONFIG, iam(2000));
@@ -41,7 +42,7 @@ test('POST /v3/auth/tokens with the password method and project scope; the token
 test('the token is cached until shortly before it expires, then fetched again', async () => {
   let now = Date.parse('2026-01-01T00:00:00Z');
   let fetches = 0;
-  tokenRequest().reply(() => tokenReply(`tok-${++fetches}`, new Date(now + 24 * 3_600_000))).times(3);
+  tokenRequest().times(3).reply(() => tokenReply(`tok-${++fetches}`, new Date(now + 24 * 3_600_000)));
   const auth = createIamAuth(CONFIG, iam(2000), () => now);
   expect((await auth.headers(REQ))['X-Auth-Token']).toBe('tok-1');
   now += 23 * 3_600_000;
@@ -53,7 +54,7 @@ test('the token is cached until shortly before it expires, then fetched again', 
 
 test('concurrent requests share one token fetch', async () => {
   let fetches = 0;
-  tokenRequest().reply(() => tokenReply(`tok-${++fetches}`, new Date(Date.now() + 86_400_000))).times(20).delay(50);
+  tokenRequest().times(20).delay(50).reply(() => tokenReply(`tok-${++fetches}`, new Date(Date.now() + 86_400_000)));
   const auth = createIamAuth(CONFIG, iam(2000));
   const all = await Promise.all(Array.from({ length: 20 }, () => auth.headers(REQ)));
   expect(new Set(all.map((h) => h['X-Auth-Token']))).toEqual(new Set(['tok-1']));
@@ -63,7 +64,7 @@ test('concurrent requests share one token fetch', async () => {
 test('refresh() after the vendor said the token expired fetches a new one; concurrent refreshes share it', async () => {
   let now = 1_000_000;
   let fetches = 0;
-  tokenRequest().reply(() => tokenReply(`tok-${++fetches}`, new Date(now + 86_400_000))).times(5);
+  tokenRequest().times(5).reply(() => tokenReply(`tok-${++fetches}`, new Date(now + 86_400_000)));
   const auth = createIamAuth(CONFIG, iam(2000), () => now);
   await auth.headers(REQ);
   now += 60_000;
@@ -76,7 +77,7 @@ test('refresh() after the vendor said the token expired fetches a new one; concu
 test('the password and the token now in use are the secrets (to be scrubbed)', async () => {
   let now = 0;
   let fetches = 0;
-  tokenRequest().reply(() => tokenReply(`tok-${++fetches}`, new Date(now + 86_400_000))).times(2);
+  tokenRequest().times(2).reply(() => tokenReply(`tok-${++fetches}`, new Date(now + 86_400_000)));
   const auth = createIamAuth(CONFIG, iam(2000), () => now);
   expect(auth.secrets()).toEqual(['iam-P@ss-42']);
   await auth.headers(REQ);
@@ -109,12 +110,11 @@ test('a 201 without X-Subject-Token is a 502, and IAM down is a 503', async () =
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as net.AddressInfo;
   await new Promise((r) => server.close(r));
-  vendors().enableNetConnect(/^127\.0\.0\.1:\d+$/);
+  nock.enableNetConnect(/^127\.0\.0\.1:\d+$/);
   try {
-    // ECONNREFUSED: the connection was really tried (a call the MockAgent refused fails with BACKEND_UNAVAILABLE too).
-    const down = new HttpTransport({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 2000, auth: { headers: async () => ({}), secretHeaders: [], refresh: async () => false, secrets: () => [] } });
-    await expect(createIamAuth(CONFIG, down).headers(REQ)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE', message: expect.stringContaining('ECONNREFUSED') });
+    // ECONNREFUSED: the connection was really tried (a call nock refused fails with BACKEND_UNAVAILABLE too).
+    await expect(createIamAuth(CONFIG, iam(2000, `http://127.0.0.1:${port}`)).headers(REQ)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE', message: expect.stringContaining('ECONNREFUSED') });
   } finally {
-    vendors().disableNetConnect();
+    nock.disableNetConnect();
   }
 });
