@@ -182,7 +182,7 @@ run('the sandbox starts clean each time, its store included: no Idempotency-Key 
   const port = /port: (\d+)/.exec(text)![1];
   const base = `http://127.0.0.1:${port}`;
   const headers = { 'X-API-Key': 'sandbox-key-123', 'Content-Type': 'application/json', 'Idempotency-Key': 'sandbox-restart-1' };
-  const comment = () => fetch(`${base}/v1/backends/secmaster/tasks/5b1f3a52-7cca-11f0-9216-fa163e209978/actions`, { method: 'POST', headers, body: JSON.stringify({ action: 'add_comment', comment: 'first run' }) });
+  const comment = (text: string) => fetch(`${base}/v1/backends/secmaster/tasks/5b1f3a52-7cca-11f0-9216-fa163e209978/actions`, { method: 'POST', headers, body: JSON.stringify({ action: 'add_comment', comment: text }) });
   const audit = async () => ((await (await fetch(`${base}/v1/audit`, { headers })).json()) as { items: unknown[] }).items;
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-sandbox-'));
   for (let run = 1; run <= 2; run += 1) {
@@ -190,7 +190,8 @@ run('the sandbox starts clean each time, its store included: no Idempotency-Key 
     try {
       await sandbox.line(/"message":"taskgate sandbox listening"/);
       expect(await audit()).toEqual([]);
-      expect((await comment()).status).toBe(200);
+      // A key kept from the first run would refuse the second run's other body.
+      expect((await comment(`run ${run}`)).status).toBe(200);
       expect(await audit()).toHaveLength(1);
       sandbox.child.kill('SIGTERM');
       expect(await sandbox.exited).toBe(0);
