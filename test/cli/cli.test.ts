@@ -142,6 +142,20 @@ describe('startup failures name the config key, in one line, exit 2', () => {
   });
 });
 
+run('a sandbox emulator\'s port in use names its backend\'s baseUrl', async () => {
+  const busy = net.createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+  const { port } = busy.address() as net.AddressInfo;
+  try {
+    let text = fs.readFileSync(path.join(ROOT, 'config/sandbox.yaml'), 'utf8').replace('port: 8080', `port: ${await freePort()}`);
+    for (const fixed of ['9101', '9103', '9104']) text = text.replace(`127.0.0.1:${fixed}`, `127.0.0.1:${await freePort()}`);
+    text = text.replace('127.0.0.1:9102', `127.0.0.1:${port}`);
+    expectOneLineFailure(cli(['sandbox', '--config', tempConfig(text)]), `backends.ibm.baseUrl: cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
+  } finally {
+    busy.close();
+  }
+});
+
 run('serve (via TASKGATE_CONFIG) answers, and SIGTERM drains and exits 0', async () => {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-cli-'));
