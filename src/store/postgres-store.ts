@@ -1,6 +1,6 @@
 // The shared store: PostgreSQL through pg, for several gateway instances sharing one audit trail and idempotency store.
 import { Pool } from 'pg';
-import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations';
+import { MIGRATIONS, MIGRATIONS_TABLE, migrationSql } from './migrations';
 import { POSTGRES_PARAM } from './sql';
 import { SqlStore } from './sql-store';
 
@@ -48,7 +48,7 @@ export class PostgresStore extends SqlStore {
       const done = new Set(rows.map((r) => Number(r.version)));
       for (const migration of MIGRATIONS) {
         if (done.has(migration.version)) continue;
-        for (const sql of migration.postgres) await client.query(sql);
+        for (const sql of migrationSql(migration, 'postgres')) await client.query(sql);
         await client.query('INSERT INTO taskgate_schema_migrations (version, applied_ms) VALUES ($1, $2)', [migration.version, Date.now()]);
       }
       await client.query('COMMIT');
