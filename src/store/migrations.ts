@@ -65,6 +65,69 @@ export const MIGRATIONS: Migration[] = [
       'CREATE INDEX taskgate_idempotency_expires ON taskgate_idempotency (expires_ms)',
     ],
   },
+  {
+    version: 2,
+    description: 'task index, change records, sync state and sync leases',
+    sql: (t) => [
+      // The *_key columns are the sort keys, never null (see sortKey in src/store/index-sql.ts); the plain
+      // *_ms columns serve the filters.
+      `CREATE TABLE taskgate_tasks (
+        backend TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        assignee TEXT,
+        name_lower TEXT NOT NULL,
+        updated_ms ${t.bigint},
+        due_ms ${t.bigint},
+        created_key ${t.bigint} NOT NULL,
+        updated_key ${t.bigint} NOT NULL,
+        due_key ${t.bigint} NOT NULL,
+        listed ${t.flag} NOT NULL DEFAULT 1,
+        digest TEXT NOT NULL,
+        task TEXT NOT NULL,
+        indexed_ms ${t.bigint} NOT NULL,
+        PRIMARY KEY (backend, task_id)
+      )`,
+      'CREATE INDEX taskgate_tasks_created ON taskgate_tasks (created_key, backend, task_id)',
+      'CREATE INDEX taskgate_tasks_updated ON taskgate_tasks (updated_key, backend, task_id)',
+      'CREATE INDEX taskgate_tasks_due ON taskgate_tasks (due_key, backend, task_id)',
+      'CREATE INDEX taskgate_tasks_status ON taskgate_tasks (status, created_key, backend, task_id)',
+      `CREATE TABLE taskgate_changes (
+        sequence ${t.id},
+        time_ms ${t.bigint} NOT NULL,
+        backend TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        task TEXT,
+        changes TEXT,
+        previous TEXT,
+        action TEXT,
+        result TEXT,
+        error_code TEXT,
+        key_name TEXT,
+        on_behalf_of TEXT,
+        request_id TEXT
+      )`,
+      'CREATE INDEX taskgate_changes_time ON taskgate_changes (time_ms)',
+      `CREATE TABLE taskgate_sync_state (
+        backend TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        synced_ms ${t.bigint},
+        attempted_ms ${t.bigint},
+        error_code TEXT,
+        error_detail TEXT,
+        cycles ${t.bigint} NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0,
+        high_water_ms ${t.bigint},
+        full_requested ${t.flag} NOT NULL DEFAULT 0
+      )`,
+      `CREATE TABLE taskgate_sync_leases (
+        backend TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_ms ${t.bigint} NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /** A migration's statements in one dialect. */

@@ -1,6 +1,7 @@
 // The shared store: PostgreSQL through pg, for several gateway instances sharing one audit trail and idempotency store.
 import { Pool } from 'pg';
 import { MIGRATIONS, MIGRATIONS_TABLE, migrationSql } from './migrations';
+import type { Statement } from './index-sql';
 import { POSTGRES_PARAM } from './sql';
 import { SqlStore } from './sql-store';
 
@@ -66,6 +67,25 @@ export class PostgresStore extends SqlStore {
 
   protected async all<T>(sql: string, params: Param[]): Promise<T[]> {
     return (await this.pool.query(sql, params)).rows as T[];
+  }
+
+  protected async runAll(statements: Statement[]): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Change records commit one transaction at a time, so their sequence numbers become visible in order:
+      // a reader that has seen sequence n never later finds a smaller one appear.
+      if (statements.some((s) => s.sql.startsWith('INSERT INTO taskgate_changes'))) {
+        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`taskgate-changes:${this.schema}`]);
+      }
+      for (const { sql, params } of statements) await client.query(sql, params);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async ping(): Promise<void> {

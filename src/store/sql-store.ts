@@ -1,4 +1,4 @@
-// The store logic both SQL drivers share (audit, idempotency claims); a driver only runs statements and migrations.
+// The store logic both SQL drivers share (audit, idempotency claims, task index); a driver only runs statements and migrations.
 import {
   CLAIM_INSERT, CLAIM_READ, CLAIM_TAKEOVER, COMPLETE, INSERT_AUDIT, PURGE, RELEASE, auditPageSql,
   type IdempotencyRow, type Placeholder,
@@ -7,15 +7,26 @@ import {
   fromAuditRow, toAuditRow,
   type AuditPage, type AuditQuery, type AuditRecord, type AuditRow, type IdempotencyClaim, type IdempotencyClaimInput, type Store, type StoredResponse,
 } from './store';
+import {
+  ACQUIRE_LEASE, RELEASE_LEASE, REQUEST_FULL_PASS, SELECT_DIGESTS, SELECT_STATES, deleteTask, fromChangeRow, fromStateRow, inboxPageSql,
+  insertChange, listChangesSql, selectTasks, upsertState, upsertTask,
+  type ChangeRow, type DigestRow, type StateRow, type Statement,
+} from './index-sql';
+import type {
+  ChangeRecord, IndexPage, IndexQuery, IndexStore, IndexWrite, IndexedDigest, IndexedTask, SyncState,
+} from './index-store';
+import type { Task, TaskStatus } from '../core/task';
 
 type Param = string | number | null;
 
-export abstract class SqlStore implements Store {
+export abstract class SqlStore implements Store, IndexStore {
   abstract readonly type: 'sqlite' | 'postgres';
   protected abstract readonly param: Placeholder;
   /** Runs a statement; returns the number of rows it changed. */
   protected abstract run(sql: string, params: Param[]): Promise<number>;
   protected abstract all<T>(sql: string, params: Param[]): Promise<T[]>;
+  /** Runs the statements in one transaction: all of them or none. */
+  protected abstract runAll(statements: Statement[]): Promise<void>;
   abstract init(): Promise<void>;
   abstract ping(): Promise<void>;
   abstract close(): Promise<void>;
@@ -64,6 +75,69 @@ export abstract class SqlStore implements Store {
 
   purgeExpired(nowMs: number): Promise<number> {
     return this.run(PURGE(this.param), [nowMs]);
+  }
+
+  async indexDigests(backend: string): Promise<IndexedDigest[]> {
+    const rows = await this.all<DigestRow>(SELECT_DIGESTS(this.param), [backend]);
+    return rows.map((row) => {
+      const digest: IndexedDigest = { taskId: row.task_id, digest: row.digest, status: row.status as TaskStatus, listed: row.listed === 1 || row.listed === true };
+      if (row.updated_ms !== null) digest.updatedMs = Number(row.updated_ms);
+      return digest;
+    });
+  }
+
+  async indexedTasks(backend: string, taskIds: string[]): Promise<IndexedTask[]> {
+    const found: IndexedTask[] = [];
+    // In slices: SQLite allows 32,766 parameters, PostgreSQL 65,535.
+    for (let i = 0; i < taskIds.length; i += 1000) {
+      const { sql, params } = selectTasks(this.param, backend, taskIds.slice(i, i + 1000));
+      const rows = await this.all<{ task: string; listed: number | boolean }>(sql, params);
+      for (const row of rows) found.push({ task: JSON.parse(row.task) as Task, listed: row.listed === 1 || row.listed === true });
+    }
+    return found;
+  }
+
+  async writeIndex(write: IndexWrite, nowMs = Date.now()): Promise<void> {
+    const p = this.param;
+    const statements: Statement[] = [
+      ...write.upserts.map((u) => upsertTask(p, u.task, u.digest, u.listed, nowMs)),
+      ...write.deletes.map((id) => deleteTask(p, write.backend, id)),
+      ...write.changes.map((c) => insertChange(p, c)),
+    ];
+    if (write.state) statements.push(upsertState(p, write.state));
+    if (statements.length > 0) await this.runAll(statements);
+  }
+
+  async queryIndex(query: IndexQuery): Promise<IndexPage> {
+    const { sql, params } = inboxPageSql(query, this.param);
+    const rows = await this.all<{ task: string; sort_key: number | string }>(sql, params);
+    const page = rows.slice(0, query.limit);
+    const items = page.map((row) => JSON.parse(row.task) as Task);
+    const last = items[items.length - 1];
+    return {
+      items,
+      next: rows.length > query.limit && last ? { key: Number(page[page.length - 1].sort_key), backend: last.backend, taskId: last.id } : undefined,
+    };
+  }
+
+  async listChanges(afterSequence: number, limit: number): Promise<ChangeRecord[]> {
+    return (await this.all<ChangeRow>(listChangesSql(this.param), [afterSequence, limit])).map(fromChangeRow);
+  }
+
+  async syncStates(): Promise<SyncState[]> {
+    return (await this.all<StateRow>(SELECT_STATES, [])).map(fromStateRow);
+  }
+
+  async requestFullPass(backend: string): Promise<void> {
+    await this.run(REQUEST_FULL_PASS(this.param), [backend]);
+  }
+
+  async acquireLease(backend: string, holder: string, nowMs: number, ttlMs: number): Promise<boolean> {
+    return (await this.run(ACQUIRE_LEASE(this.param), [backend, holder, nowMs + ttlMs, nowMs])) === 1;
+  }
+
+  async releaseLease(backend: string, holder: string): Promise<void> {
+    await this.run(RELEASE_LEASE(this.param), [backend, holder]);
   }
 }
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { MIGRATIONS, MIGRATIONS_TABLE, migrationSql } from './migrations';
+import type { Statement } from './index-sql';
 import { INSERT_AUDIT, SQLITE_PARAM } from './sql';
 import { SqlStore, auditParams } from './sql-store';
 import type { AuditRecord } from './store';
@@ -66,6 +67,13 @@ export class SqliteStore extends SqlStore {
 
   protected async all<T>(sql: string, params: Param[]): Promise<T[]> {
     return this.statement(sql).all(...params) as T[];
+  }
+
+  protected async runAll(statements: Statement[]): Promise<void> {
+    // Synchronous from BEGIN to COMMIT: nothing else on this connection runs inside the transaction.
+    this.transaction(() => {
+      for (const { sql, params } of statements) this.statement(sql).run(...params);
+    });
   }
 
   /**
