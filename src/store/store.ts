@@ -1,4 +1,5 @@
-// The durable store behind the audit trail and Idempotency-Key records: one interface, SQLite and PostgreSQL drivers.
+// The durable store behind the audit trail, Idempotency-Key records and the task index: one interface, SQLite and PostgreSQL drivers.
+import type { IndexStore } from './index-store';
 
 /** One action attempt, as recorded (contract section 8, Audit). */
 export interface AuditRecord {
@@ -78,7 +79,7 @@ export interface IdempotencyClaimInput {
   ttlMs: number;
 }
 
-export interface Store {
+export interface Store extends IndexStore {
   readonly type: 'sqlite' | 'postgres';
   /** Creates or migrates the schema. Safe to call from several instances at once. */
   init(): Promise<void>;
