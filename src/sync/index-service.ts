@@ -42,6 +42,7 @@ export interface InboxAnswer {
 
 /** One action performed through the gateway, for its change record (contract section 10, action.performed). */
 export interface ActionInfo {
+  taskId: string;
   action: string;
   result?: string;
   errorCode?: string;
@@ -98,18 +99,11 @@ export class IndexService {
       }
     }
     if (action) {
-      const record: ChangeRecord = { time, backend, taskId: task?.id ?? '', kind: 'action', ...action };
+      const record: ChangeRecord = { time, backend, kind: 'action', ...action };
       if (task) record.task = indexable(task);
       changes.push(record);
     }
     await this.options.store.writeIndex({ backend, upserts, deletes: [], changes });
-  }
-
-  /** The record of an action on a task whose id is known even when the vendor returned no task. */
-  async recordAction(backend: string, taskId: string, action: ActionInfo, task?: Task): Promise<void> {
-    if (task) return this.applyActionResult(backend, task, action);
-    const time = new Date(this.now()).toISOString();
-    await this.options.store.writeIndex({ backend, upserts: [], deletes: [], changes: [{ time, backend, taskId, kind: 'action', ...action }] });
   }
 
   /**
