@@ -5,6 +5,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { openStore } from '../../src/store/open';
 import { SqliteStore } from '../../src/store/sqlite-store';
+import { indexSuite } from './index-suite';
 import { record, storeSuite } from './store-suite';
 
 describe('sqlite store', () => {
@@ -117,4 +118,8 @@ describe('group commit of audit records', () => {
     expect((await store.queryAudit({ limit: 5 })).items.map((i) => i.requestId)).toEqual(['linked']);
     await store.close();
   });
+});
+
+describe('sqlite task index', () => {
+  indexSuite(() => openStore({ type: 'sqlite', path: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-sqlite-')), 'index.db') }));
 });
