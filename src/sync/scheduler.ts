@@ -88,8 +88,12 @@ export class SyncScheduler extends EventEmitter {
   async trigger(backend: string): Promise<void> {
     await this.options.store.requestFullPass(backend);
     if (this.stopped) return;
-    if (this.running.has(backend)) {
+    const running = this.running.get(backend);
+    if (running) {
       this.fullAfter.add(backend);
+      void running.finally(() => {
+        if (this.fullAfter.delete(backend)) this.schedule(backend, 0, true);
+      });
       return;
     }
     this.clearTimer(backend);
@@ -129,17 +133,19 @@ export class SyncScheduler extends EventEmitter {
     return result;
   }
 
-  private async tick(backend: string): Promise<void> {
+  private async tick(backend: string, forceFull = false): Promise<void> {
     this.timers.delete(backend);
     let result: CycleResult | undefined;
     try {
-      result = await this.runOnce(backend);
+      result = await this.runOnce(backend, forceFull);
     } catch (error) {
       // The store failed (the cycle itself never throws): try again at the next interval.
       this.emit('failed', { backend, error });
     }
-    if (this.stopped) return;
-    if (this.fullAfter.delete(backend)) return this.schedule(backend, 0);
+    // A follow-up full pass is already scheduled (see trigger); the running cycle may have cleared the stored
+    // request, so that follow-up is forced to be full.
+    if (this.stopped || this.timers.has(backend)) return;
+    if (this.fullAfter.delete(backend)) return this.schedule(backend, 0, true);
     const interval = this.options.config.intervalMs;
     if (interval <= 0) return;
     const failures = result && !result.ok ? await this.failures(backend) : 0;
@@ -151,10 +157,10 @@ export class SyncScheduler extends EventEmitter {
     return state?.failures ?? 1;
   }
 
-  private schedule(backend: string, delayMs: number): void {
+  private schedule(backend: string, delayMs: number, forceFull = false): void {
     if (this.stopped) return;
     this.clearTimer(backend);
-    const timer = setTimeout(() => void this.tick(backend), delayMs);
+    const timer = setTimeout(() => void this.tick(backend, forceFull), delayMs);
     timer.unref();
     this.timers.set(backend, timer);
   }
