@@ -36,6 +36,8 @@ export interface CycleResult {
   /** The listing stopped at maxTasks (or the page bound) before the end of the list. */
   truncated: boolean;
   error?: { code: string; detail: string };
+  /** The error behind `error`, for the log (never put in an answer). */
+  cause?: unknown;
   durationMs: number;
 }
 
@@ -94,8 +96,8 @@ export async function runCycle(
     const leftIds = complete ? [...index.values()].filter((d) => d.listed && !freshIds.has(d.taskId)).map((d) => d.taskId) : [];
     const previous = await loadPrevious(store, backendName, [...changedIds, ...leftIds]);
     const out = diff({ backend: backendName, index, previous, fresh, full: complete, time });
-    const rereads: Reread[] = [];
-    for (const taskId of out.left.slice(0, options.maxRereads ?? 1000)) {
+    const rereads: Reread[] = plan.readsOneTask ? [] : out.left.map((taskId) => ({ taskId, gone: true as const }));
+    for (const taskId of plan.readsOneTask ? out.left.slice(0, options.maxRereads ?? 1000) : []) {
       try {
         rereads.push({ taskId, task: await call(() => gateway.getTask(backendName, taskId)) });
       } catch (error) {
@@ -131,7 +133,7 @@ export async function runCycle(
       if (state?.highWaterMs !== undefined) failed.highWaterMs = state.highWaterMs;
       await store.writeIndex({ backend: backendName, upserts: [], deletes: [], changes: [], state: failed }).catch(() => undefined);
     }
-    (result as { cause?: unknown }).cause = error;
+    result.cause = error;
   }
   result.durationMs = now() - started;
   return result;

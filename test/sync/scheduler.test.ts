@@ -136,3 +136,13 @@ test('only the lease holder syncs; a holder that stops renewing loses the lease 
   expect(await a.runOnce('o')).toMatchObject({ ok: true });
   await a.stop();
 });
+
+test('K2 (no read outside the worklist): a task that left the worklist is removed without a re-read', async () => {
+  const vendor = new FakeVendor('k', 'k2', 3);
+  const { s } = scheduler(vendor);
+  await s.runOnce('k');
+  vendor.tasks.delete('t0001');
+  expect(await s.runOnce('k')).toMatchObject({ ok: true, vendorCalls: 1, changes: 1 });
+  expect(vendor.getCalls).toEqual([]);
+  expect((await store.listChanges(3, 10)).map((c) => [c.kind, c.taskId])).toEqual([['removed', 't0001']]);
+});
