@@ -36,18 +36,24 @@ const ms = (value: string | undefined): number | null => {
   return Number.isNaN(parsed) ? null : parsed;
 };
 
-export function upsertTask(p: Placeholder, task: Task, digest: string, listed: boolean, nowMs: number): Statement {
-  const { raw: _raw, ...stored } = task;
+const placeholders = (p: Placeholder, rows: number, columns: number) =>
+  Array.from({ length: rows }, (_, r) => `(${Array.from({ length: columns }, (_, c) => p(r * columns + c + 1)).join(', ')})`).join(', ');
+
+/** One statement upserting several tasks (distinct ids: a statement may not change one row twice). */
+export function upsertTasks(p: Placeholder, rows: { task: Task; digest: string; listed: boolean }[], nowMs: number): Statement {
   return {
     sql: `INSERT INTO taskgate_tasks (backend, task_id, status, assignee, name_lower, updated_ms, due_ms, created_key, updated_key, due_key, listed, digest, task, indexed_ms)
-      VALUES (${Array.from({ length: 14 }, (_, i) => p(i + 1)).join(', ')})
+      VALUES ${placeholders(p, rows.length, 14)}
       ON CONFLICT (backend, task_id) DO UPDATE SET status = excluded.status, assignee = excluded.assignee, name_lower = excluded.name_lower,
         updated_ms = excluded.updated_ms, due_ms = excluded.due_ms, created_key = excluded.created_key, updated_key = excluded.updated_key,
         due_key = excluded.due_key, listed = excluded.listed, digest = excluded.digest, task = excluded.task, indexed_ms = excluded.indexed_ms`,
-    params: [
-      task.backend, task.id, task.status, task.assignee ?? null, task.name.toLowerCase(), ms(task.updatedAt), ms(task.dueAt),
-      sortKey(task, 'createdAt'), sortKey(task, 'updatedAt'), sortKey(task, 'dueAt'), listed ? 1 : 0, digest, JSON.stringify(stored), nowMs,
-    ],
+    params: rows.flatMap(({ task, digest, listed }) => {
+      const { raw: _raw, ...stored } = task;
+      return [
+        task.backend, task.id, task.status, task.assignee ?? null, task.name.toLowerCase(), ms(task.updatedAt), ms(task.dueAt),
+        sortKey(task, 'createdAt'), sortKey(task, 'updatedAt'), sortKey(task, 'dueAt'), listed ? 1 : 0, digest, JSON.stringify(stored), nowMs,
+      ];
+    }),
   };
 }
 
@@ -56,16 +62,19 @@ export const deleteTask = (p: Placeholder, backend: string, taskId: string): Sta
   params: [backend, taskId],
 });
 
-export function insertChange(p: Placeholder, change: ChangeRecord): Statement {
+/** One statement inserting several change records; their sequence numbers follow the given order. */
+export function insertChanges(p: Placeholder, changes: ChangeRecord[]): Statement {
   const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
-  const task = change.task ? (({ raw: _raw, ...rest }) => rest)(change.task) : undefined;
   return {
     sql: `INSERT INTO taskgate_changes (time_ms, backend, task_id, kind, task, changes, previous, action, result, error_code, key_name, on_behalf_of, request_id)
-      VALUES (${Array.from({ length: 13 }, (_, i) => p(i + 1)).join(', ')})`,
-    params: [
-      Date.parse(change.time), change.backend, change.taskId, change.kind, json(task), json(change.changes), json(change.previous),
-      change.action ?? null, change.result ?? null, change.errorCode ?? null, change.keyName ?? null, change.onBehalfOf ?? null, change.requestId ?? null,
-    ],
+      VALUES ${placeholders(p, changes.length, 13)}`,
+    params: changes.flatMap((change) => {
+      const task = change.task ? (({ raw: _raw, ...rest }) => rest)(change.task) : undefined;
+      return [
+        Date.parse(change.time), change.backend, change.taskId, change.kind, json(task), json(change.changes), json(change.previous),
+        change.action ?? null, change.result ?? null, change.errorCode ?? null, change.keyName ?? null, change.onBehalfOf ?? null, change.requestId ?? null,
+      ];
+    }),
   };
 }
 

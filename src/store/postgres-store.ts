@@ -20,6 +20,8 @@ export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 export class PostgresStore extends SqlStore {
   readonly type = 'postgres' as const;
   protected readonly param = POSTGRES_PARAM;
+  /** Each statement is a round trip: index writes go 200 rows at a time (under 65,535 parameters). */
+  protected override readonly rowsPerStatement = 200;
   private readonly pool: Pool;
   private readonly schema: string;
 
@@ -69,13 +71,13 @@ export class PostgresStore extends SqlStore {
     return (await this.pool.query(sql, params)).rows as T[];
   }
 
-  protected async runAll(statements: Statement[]): Promise<void> {
+  protected async runAll(statements: Statement[], addsChanges: boolean): Promise<void> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
       // Change records commit one transaction at a time, so their sequence numbers become visible in order:
       // a reader that has seen sequence n never later finds a smaller one appear.
-      if (statements.some((s) => s.sql.startsWith('INSERT INTO taskgate_changes'))) {
+      if (addsChanges) {
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`taskgate-changes:${this.schema}`]);
       }
       for (const { sql, params } of statements) await client.query(sql, params);

@@ -9,7 +9,7 @@ import {
 } from './store';
 import {
   ACQUIRE_LEASE, RELEASE_LEASE, REQUEST_FULL_PASS, SELECT_DIGESTS, SELECT_STATES, deleteTask, fromChangeRow, fromStateRow, inboxPageSql,
-  insertChange, listChangesSql, selectTasks, upsertState, upsertTask,
+  insertChanges, listChangesSql, selectTasks, upsertState, upsertTasks,
   type ChangeRow, type DigestRow, type StateRow, type Statement,
 } from './index-sql';
 import type {
@@ -25,8 +25,10 @@ export abstract class SqlStore implements Store, IndexStore {
   /** Runs a statement; returns the number of rows it changed. */
   protected abstract run(sql: string, params: Param[]): Promise<number>;
   protected abstract all<T>(sql: string, params: Param[]): Promise<T[]>;
-  /** Runs the statements in one transaction: all of them or none. */
-  protected abstract runAll(statements: Statement[]): Promise<void>;
+  /** Runs the statements in one transaction: all of them or none. `addsChanges`: it inserts change records. */
+  protected abstract runAll(statements: Statement[], addsChanges: boolean): Promise<void>;
+  /** Rows per multi-row statement: 1 where a statement costs no round trip (SQLite), more where it does. */
+  protected readonly rowsPerStatement: number = 1;
   abstract init(): Promise<void>;
   abstract ping(): Promise<void>;
   abstract close(): Promise<void>;
@@ -99,13 +101,15 @@ export abstract class SqlStore implements Store, IndexStore {
 
   async writeIndex(write: IndexWrite, nowMs = Date.now()): Promise<void> {
     const p = this.param;
+    // The last upsert of a task wins (one statement may not change a row twice).
+    const upserts = [...new Map(write.upserts.map((u) => [`${u.task.backend}\u0000${u.task.id}`, u])).values()];
     const statements: Statement[] = [
-      ...write.upserts.map((u) => upsertTask(p, u.task, u.digest, u.listed, nowMs)),
+      ...chunks(upserts, this.rowsPerStatement).map((rows) => upsertTasks(p, rows, nowMs)),
       ...write.deletes.map((id) => deleteTask(p, write.backend, id)),
-      ...write.changes.map((c) => insertChange(p, c)),
+      ...chunks(write.changes, this.rowsPerStatement).map((rows) => insertChanges(p, rows)),
     ];
     if (write.state) statements.push(upsertState(p, write.state));
-    if (statements.length > 0) await this.runAll(statements);
+    if (statements.length > 0) await this.runAll(statements, write.changes.length > 0);
   }
 
   async queryIndex(query: IndexQuery): Promise<IndexPage> {
@@ -139,6 +143,12 @@ export abstract class SqlStore implements Store, IndexStore {
   async releaseLease(backend: string, holder: string): Promise<void> {
     await this.run(RELEASE_LEASE(this.param), [backend, holder]);
   }
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 /** The INSERT_AUDIT parameters of one record, in column order. */

@@ -70,7 +70,8 @@ export class SqliteStore extends SqlStore {
   }
 
   protected async runAll(statements: Statement[]): Promise<void> {
-    // Synchronous from BEGIN to COMMIT: nothing else on this connection runs inside the transaction.
+    // Synchronous from BEGIN to COMMIT: nothing else on this connection runs inside the transaction, and
+    // SQLite has one writer at a time, so change records commit in sequence order.
     this.transaction(() => {
       for (const { sql, params } of statements) this.statement(sql).run(...params);
     });

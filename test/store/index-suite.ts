@@ -114,6 +114,17 @@ export function indexSuite(open: () => Promise<Store>): void {
     expect((await store.listChanges(all[0].sequence!, 10)).map((c) => c.kind)).toEqual(['updated', 'action']);
   });
 
+  test('a large write (several multi-row statements) keeps every task and the order of its change records', async () => {
+    const many = Array.from({ length: 450 }, (_, i) => task(`m${i}`));
+    await store.writeIndex({
+      backend: 'oracle', upserts: [...many, task('m0', { name: 'last wins' })].map((t) => ({ task: t, digest: taskDigest(t), listed: true })), deletes: [],
+      changes: many.map((t) => ({ time: at(1), backend: 'oracle', taskId: t.id, kind: 'created' as const, task: t })),
+    });
+    expect(await store.indexDigests('oracle')).toHaveLength(450);
+    expect((await store.indexedTasks('oracle', ['m0']))[0].task.name).toBe('last wins');
+    expect((await store.listChanges(0, 1000)).map((c) => c.taskId)).toEqual(many.map((t) => t.id));
+  });
+
   test('a failing write changes nothing: tasks, changes and state go in together', async () => {
     const bad = { time: 'not a time', backend: 'oracle', taskId: 'x', kind: 'created' as const };
     await expect(store.writeIndex({
