@@ -1,7 +1,7 @@
 // The `taskgate` command: serve (gateway alone), sandbox (emulators plus gateway), emulator (one vendor).
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { EMULATORS } from '../adapters';
+import { EMULATORS } from '../adapters/emulators';
 import { ConfigError, loadConfigFile, type GatewayConfig } from './config/load';
 import { listen, type RunningEmulator } from './emulators/emulator';
 import { drainOnSigterm, startGateway } from './server';

@@ -1,11 +1,12 @@
 // Starts the gateway from a config: builds backends, the app, listens, and drains gracefully on SIGTERM.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createBackends } from './config/backends';
+import { createBackends, createGatewayApp } from './compose';
 import type { GatewayConfig } from './config/load';
 import { Gateway } from './core/gateway';
-import { createApp, type AppState } from './http/app';
+import type { AppState } from './http/app';
 import { answerClientErrors, MAX_HEADER_BYTES } from './http/client-error';
+import { Metrics } from './http/metrics';
 import { createLogger, type Logger } from './log';
 import { openStore } from './store/open';
 import type { Store } from './store/store';
@@ -24,14 +25,19 @@ export interface RunningGateway {
 }
 
 export async function startGateway(config: GatewayConfig, logger = createLogger(config.log.level)): Promise<RunningGateway> {
-  const gateway = new Gateway(createBackends(config.backends, {
+  // Metrics read the backends lazily: they exist before the gateway so vendor calls can be timed from the start.
+  let gateway: Gateway | undefined;
+  const metrics = new Metrics(() => gateway?.list() ?? []);
+  gateway = new Gateway(createBackends(config.backends, {
     onCircuitChange: (backend, from, to) => logger.warn('circuit breaker state changed', { backend, from, to }),
+    vendorCallTimer: (backend) => metrics.vendorCallTimer(backend),
   }));
   const store = await openStore(config.store, (error) => logger.error('store connection error', { error: error.message }));
   // Expired Idempotency-Key records are taken over when reused anyway; this only keeps the table small.
   const purge = setInterval(() => void store.purgeExpired(Date.now()).catch(() => undefined), 60 * 60 * 1000).unref();
   const state: AppState = { ready: true };
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, createApp({ config, gateway, logger, state, store }));
+  // requireHostHeader off: a request without Host gets the app's problem+json 400, not Node's bare one.
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, createGatewayApp({ config, gateway, logger, state, store, metrics }));
   answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

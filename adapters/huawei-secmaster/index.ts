@@ -2,6 +2,7 @@
 import type { Adapter, BackendConfig } from '../../src/core/adapter';
 import type { ActionCommand } from '../../src/core/actions';
 import { OUTCOME_ACTIONS, searchTaskPages, translateAction, translateGetTask, translateListTasks, type SecMasterOptions } from './translate';
+import { HUAWEI_AUTH_TYPES, huaweiAuth } from './auth';
 import { VENDOR, isTokenRejected, parseActionResponse, parseTaskListResponse, parseTaskResponse, toTask } from './parse';
 
 type Options = SecMasterOptions & { backend: string };
@@ -50,4 +51,6 @@ export const huaweiSecMaster: Adapter<Options> = {
   parseTaskList: (res, opts) => parseTaskListResponse(res, opts.backend),
   toTask: (raw, opts) => toTask(raw, opts.backend),
   isAuthExpired: isTokenRejected,
+  authTypes: HUAWEI_AUTH_TYPES,
+  auth: (config, _opts, ctx) => huaweiAuth(config, ctx),
 };

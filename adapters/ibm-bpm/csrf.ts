@@ -4,7 +4,7 @@
 import type { VendorRequest, VendorResponse } from '../../src/core/adapter';
 import { GatewayError, type ErrorCode } from '../../src/core/errors';
 import { expectObject, parseJsonBody, vendorError } from '../../src/core/vendor-errors';
-import type { OutboundAuth } from '../../src/transport/auth';
+import type { OutboundAuth } from '../../src/core/ports';
 import { htmErrorInfo } from './parse';
 import { CSRF_MAX_LIFETIME, type CsrfLoginRequest } from './vendor-types';
 
@@ -65,11 +65,12 @@ export function withCsrfToken(
   };
 
   return {
-    headers: async () => {
-      const [base, csrf] = await Promise.all([auth.headers(), token()]);
+    headers: async (request) => {
+      const [base, csrf] = await Promise.all([auth.headers(request), token()]);
       return { ...base, [CSRF_HEADER]: csrf };
     },
     secretHeaders: [...auth.secretHeaders, CSRF_HEADER],
+    secrets: () => (cached ? [...auth.secrets(), cached.token] : auth.secrets()),
     refresh: async () => {
       cached = undefined;
       return true;

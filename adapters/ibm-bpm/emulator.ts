@@ -1,4 +1,4 @@
-// A faithful in-memory emulator of IBM BPM's Human Task Manager REST API (/rest/bpm/htm/v1) for tests and the sandbox.
+// A faithful in-memory emulator of IBM BPM's Human Task Manager REST API (/rest/bpm/htm/v1): the HTTP routes.
 //
 // Documented behaviour (shared/vendor-docs/ibm-bpm-htm-task-update.txt, vendor-notes.md section 2):
 // - PUT /task/{tkiid}?action=update|claim|cancel|complete[&faultName=]|suspend[&deadline=|&duration=]|resume|terminate,
@@ -6,16 +6,16 @@
 //   (whereClause, offset, size; answers {identifier, items}); task JSON with lower camel case keys;
 // - actions answer an empty 200, except claim, which answers the task's input document (XML unless JSON is accepted);
 // - errors are {errorNumber, errorMessage, errorMessageParameters, programmersDetails} (programmersDetails: a stack);
-//   a state rule broken gives 409 CWTKA0007E; a non-JSON update body 415; Basic auth is checked (401);
+//   a state rule broken gives 409 CWTKA0007E; the request content's default type is application/json, so a body
+//   without Content-Type is read as JSON (no 415 for a missing type); a body of another type, or JSON that does
+//   not parse, is 415; Basic auth is checked (401);
 // - CSRF (off unless options.csrf): POST /bpm/system/login with Basic auth answers {csrf_token}, lifetime
 //   min(requested-lifetime, 7200) s; then every /rest/bpm/htm request needs header BPMCSRFToken, and a missing,
 //   unknown or expired token gives 403 CWTBG0651E.
 // Where the documents are silent, this emulator chooses (and the adapter must not rely on it):
-// - state rules: claim only when ready; cancel (release), complete and transfer only when claimed; suspend when
-//   ready or claimed and not suspended; resume only when suspended; terminate and update on any live (ready or
-//   claimed) task; suspended tasks cannot be claimed, released, completed or transferred. A suspend deadline that
-//   has passed resumes the task on its next read. Complete with faultName ends in STATE_FAILED (HTM's fault
-//   completion), without it in STATE_FINISHED. No per-user permissions: any authenticated user may act.
+// - the state rules in emulator-state.ts (RULES). A suspend deadline that has passed resumes the task on its next
+//   read. Complete with faultName ends in STATE_FAILED (HTM's fault completion), without it in STATE_FINISHED;
+//   its output message may also be XML (application/xml or text/xml). No per-user permissions.
 // - suspension is reported as `suspended: true` beside `state`; transfer toUser makes that user the owner,
 //   transfer toGroup gives the task back to STATE_READY with assignedTo=<group>, assignedToType=Group;
 // - errorNumbers other than CWTKA0007E and CWTBG0651E are this emulator's choice: 404 CWTKA0002E (no such task),
@@ -23,10 +23,15 @@
 // - whereClause accepts conjunctions (AND) of TASK.STATE=TASK.STATE.STATE_* and TASK.SUSPENDED=TRUE|FALSE, else 400;
 //   size defaults to 50; items come in seed (creation) order; there is no total.
 import { randomBytes } from 'node:crypto';
-import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Emulator } from '../../src/emulators/emulator';
-import { parseIbmDateTime, parseIsoDuration } from './dates';
-import { CSRF_EXPIRED, CSRF_MAX_LIFETIME, STATE_CONFLICT, type HtmTask } from './vendor-types';
+import type { Request, Response } from 'express';
+import {
+  EmulatorRefusal, basicUser, bodyText, emulatorApp, isJsonType, isXmlType, mediaType, requireCaller, sendJson, sendXml, textBody,
+  type Emulator,
+} from '../../src/emulators/emulator';
+import { BAD_MEDIA_TYPE, BAD_PARAMETER, HtmTasks, IBM_BPM_EMULATOR_DEFAULTS, ibmBpmSeed, suspendUntil, type HtmRefusal, type TaskRecord } from './emulator-state';
+import { CSRF_EXPIRED, CSRF_MAX_LIFETIME, type HtmTask } from './vendor-types';
+
+export { IBM_BPM_EMULATOR_DEFAULTS, ibmBpmSeed } from './emulator-state';
 
 export interface IbmBpmEmulatorOptions {
   username?: string;
@@ -37,35 +42,8 @@ export interface IbmBpmEmulatorOptions {
   csrfLifetimeSeconds?: number;
   /** Tasks to start with; defaults to a realistic seed. */
   tasks?: HtmTask[];
-}
-
-export const IBM_BPM_EMULATOR_DEFAULTS = {
-  username: 'bpmadmin',
-  password: 'sandbox-ibm-password',
-  taskIds: {
-    /** STATE_READY: claim it, suspend it, update it. */
-    ready: '_TKI:a01b0170.3c1d2e4f.5a6b7c8d.90000001',
-    /** STATE_CLAIMED by bpmadmin: approve, complete, release, reassign. */
-    claimed: '_TKI:a01b0170.3c1d2e4f.5a6b7c8d.90000002',
-    /** STATE_CLAIMED by maria.lopez. */
-    claimedByOther: '_TKI:a01b0170.3c1d2e4f.5a6b7c8d.90000003',
-    /** STATE_READY and suspended: resume it. */
-    suspended: '_TKI:a01b0170.3c1d2e4f.5a6b7c8d.90000004',
-    /** STATE_FINISHED: every action is a 409 CWTKA0007E. */
-    finished: '_TKI:a01b0170.3c1d2e4f.5a6b7c8d.90000005',
-    /** STATE_TERMINATED. */
-    terminated: '_TKI:a01b0170.3c1d2e4f.5a6b7c8d.90000006',
-  },
-} as const;
-
-/** What the emulator keeps per task besides the task JSON it serves. */
-interface TaskRecord {
-  task: HtmTask;
-  /** Epoch ms at which a suspend with a deadline or duration ends. */
-  suspendedUntil?: number;
-  input: Record<string, string>;
-  /** The output or fault message a complete carried. */
-  completion?: { faultName?: string; contentType?: string; body: string };
+  /** Clock (epoch ms), for token and suspension expiry in tests. */
+  now?: () => number;
 }
 
 export interface IbmBpmEmulator extends Emulator {
@@ -75,46 +53,28 @@ export interface IbmBpmEmulator extends Emulator {
   completionOf(tkiid: string): TaskRecord['completion'];
 }
 
-function seed(tkiid: string, displayName: string, state: string, activated: string, extra: Partial<HtmTask> = {}): HtmTask {
-  return {
-    tkiid, name: displayName.replace(/[^A-Za-z0-9]+/g, ''), displayName, namespace: 'http://example.com/procurement',
-    kind: 'KIND_PARTICIPATING', state, suspended: false, priority: 5, originator: 'anna.schmidt',
-    activationTime: activated, firstActivationTime: activated, lastModificationTime: activated,
-    isEscalated: false, isRead: false, customProperties: {}, ...extra,
-  };
+function fail(res: Response, status: number, errorNumber: string, message: string, parameters: string[] = []): void {
+  sendJson(res, status, {
+    errorNumber,
+    errorMessage: `${errorNumber}: ${message}`,
+    errorMessageParameters: parameters,
+    // Real servers send the Java stack here; the gateway must never pass it on.
+    programmersDetails: {
+      exception: 'com.ibm.bpe.api.ProcessException',
+      stackTrace: `com.ibm.bpe.api.ProcessException: ${errorNumber}\n\tat com.ibm.task.rest.TaskInstanceResource.put(TaskInstanceResource.java:412)\n\tat com.ibm.ws.webcontainer.servlet.ServletWrapper.service(ServletWrapper.java:1230)`,
+    },
+  });
 }
 
-export function ibmBpmSeed(): HtmTask[] {
-  const ids = IBM_BPM_EMULATOR_DEFAULTS.taskIds;
-  return [
-    seed(ids.ready, 'Approve purchase order PO-4711', 'STATE_READY', '2025-09-01T08:15:00Z', {
-      description: 'Order of 40 laptops from ACME GmbH, 12,500.00 EUR', priority: 3, dueTime: '2025-09-05T17:00:00Z',
-      customProperties: { orderId: 'PO-4711', amount: '12500.00' },
-    }),
-    seed(ids.claimed, 'Review supplier contract ACME-2025', 'STATE_CLAIMED', '2025-09-02T09:00:00Z', {
-      owner: IBM_BPM_EMULATOR_DEFAULTS.username, description: 'Annual framework contract renewal', dueTime: '2025-09-10T12:00:00Z',
-      customProperties: { contractId: 'ACME-2025' },
-    }),
-    seed(ids.claimedByOther, 'Verify invoice INV-88123', 'STATE_CLAIMED', '2025-09-02T14:30:00Z', {
-      owner: 'maria.lopez', customProperties: { invoiceId: 'INV-88123' },
-    }),
-    seed(ids.suspended, 'Check bank details change for ACME GmbH', 'STATE_READY', '2025-08-28T10:00:00Z', {
-      suspended: true, priority: 2, description: 'Waiting for the call-back to the supplier',
-    }),
-    seed(ids.finished, 'Approve travel request TR-2025-118', 'STATE_FINISHED', '2025-08-20T07:45:00Z', {
-      owner: IBM_BPM_EMULATOR_DEFAULTS.username, completionTime: '2025-08-21T11:02:13Z', lastModificationTime: '2025-08-21T11:02:13Z',
-    }),
-    seed(ids.terminated, 'Sign off Q2 marketing budget', 'STATE_TERMINATED', '2025-06-30T16:00:00Z', {
-      lastModificationTime: '2025-07-03T09:12:00Z',
-    }),
-  ];
+/** Runs a route step; a refusal becomes HTM's error answer. */
+function answer(res: Response, step: () => void): void {
+  try {
+    step();
+  } catch (error) {
+    if (!(error instanceof EmulatorRefusal)) throw error;
+    fail(res, error.status, error.code, error.message, (error as HtmRefusal).parameters ?? []);
+  }
 }
-
-const NOT_FOUND = 'CWTKA0002E';
-const BAD_PARAMETER = 'CWTKA0016E';
-const BAD_MEDIA_TYPE = 'CWTKA0017E';
-const LIVE = new Set(['STATE_READY', 'STATE_CLAIMED']);
-const STATES = new Set(['STATE_INACTIVE', 'STATE_READY', 'STATE_RUNNING', 'STATE_FINISHED', 'STATE_FAILED', 'STATE_TERMINATED', 'STATE_CLAIMED', 'STATE_EXPIRED', 'STATE_FORWARDED']);
 
 /** A one-valued query parameter (a repeated one counts as invalid). */
 function param(req: Request, name: string): string | undefined {
@@ -122,265 +82,160 @@ function param(req: Request, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-function isJson(req: Request): boolean {
-  return /^application\/(.+\+)?json\b/i.test(req.get('Content-Type') ?? '');
+/** The request body's media type; none given means the documented default, application/json. */
+function bodyType(req: Request): string {
+  return mediaType(req) || 'application/json';
 }
 
-/** Parses a tasks/filter whereClause into a predicate; undefined when the clause is not understood. */
-function whereFilter(clause: string): ((t: HtmTask) => boolean) | undefined {
-  if (clause.trim() === '') return () => true;
-  const tests: ((t: HtmTask) => boolean)[] = [];
-  for (const part of clause.split(/\s+AND\s+/i)) {
-    const state = /^\s*TASK\.STATE\s*=\s*TASK\.STATE\.(STATE_[A-Z]+)\s*$/i.exec(part);
-    const suspended = /^\s*TASK\.SUSPENDED\s*=\s*(TRUE|FALSE)\s*$/i.exec(part);
-    if (state && STATES.has(state[1].toUpperCase())) tests.push((t) => t.state === state[1].toUpperCase());
-    else if (suspended) tests.push((t) => (t.suspended === true) === (suspended[1].toUpperCase() === 'TRUE'));
-    else return undefined;
+const unsupported = (message: string) => new EmulatorRefusal(415, BAD_MEDIA_TYPE, message);
+
+/** The Task Update object: JSON (its only MIME type), an object. */
+function taskUpdate(req: Request): Record<string, unknown> {
+  if (!isJsonType(bodyType(req))) throw unsupported('The request content must be a JSON Task Update object.');
+  try {
+    const update: unknown = JSON.parse(bodyText(req));
+    if (update && typeof update === 'object' && !Array.isArray(update)) return update as Record<string, unknown>;
+  } catch {
+    // refused below
   }
-  return (t) => tests.every((test) => test(t));
+  throw unsupported('The request content must be a JSON Task Update object.');
 }
 
-function xmlEscape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** The output (or fault) message of a complete: JSON by default, or XML when so typed. */
+function completion(req: Request): NonNullable<TaskRecord['completion']> {
+  const body = bodyText(req);
+  const type = bodyType(req);
+  if (body !== '') {
+    if (isJsonType(type)) {
+      try {
+        JSON.parse(body);
+      } catch {
+        throw unsupported('The output message is not valid JSON.');
+      }
+    } else if (!isXmlType(type)) {
+      throw unsupported(`The content type ${String(req.get('Content-Type')).slice(0, 100)} is not supported.`);
+    }
+  }
+  const faultName = param(req, 'faultName');
+  const contentType = req.get('Content-Type');
+  return { body, ...(faultName ? { faultName } : {}), ...(contentType ? { contentType } : {}) };
+}
+
+/** Claim answers the task's input message: XML by default, JSON when the client accepts it. */
+function claimAnswer(req: Request, res: Response, record: TaskRecord): void {
+  if (/application\/json/i.test(req.get('Accept') ?? '')) return sendJson(res, 200, record.input);
+  sendXml(res, 200, { 'tns:input': { '@_xmlns:tns': record.task.namespace ?? '', ...record.input } }, 'application/xml');
+}
+
+/** The actions of PUT /task/{tkiid}: each checks its state rule first, then its parameters and body. */
+function performAction(tasks: HtmTasks, req: Request, res: Response, record: TaskRecord): void {
+  const action = param(req, 'action');
+  if (action === undefined) throw Object.assign(new EmulatorRefusal(400, BAD_PARAMETER, 'The required parameter action is missing.'), { parameters: ['action'] });
+  switch (action) {
+    case 'claim':
+      tasks.claim(record);
+      tasks.touch(record);
+      return claimAnswer(req, res, record);
+    case 'cancel':
+      tasks.cancel(record);
+      break;
+    case 'complete':
+      tasks.check(record, 'complete');
+      tasks.complete(record, completion(req));
+      break;
+    case 'suspend':
+      tasks.check(record, 'suspend');
+      tasks.suspend(record, suspendUntil(param(req, 'deadline'), param(req, 'duration'), tasks.now()));
+      break;
+    case 'resume':
+      tasks.resume(record);
+      break;
+    case 'terminate':
+      tasks.terminate(record);
+      break;
+    case 'update':
+      // The body is read first: a wrong type is a 415 whatever the task's state.
+      tasks.update(record, taskUpdate(req));
+      break;
+    default:
+      throw Object.assign(new EmulatorRefusal(400, BAD_PARAMETER, `The action ${action.slice(0, 64)} is not supported for a task instance.`), { parameters: [action.slice(0, 64)] });
+  }
+  tasks.touch(record);
+  res.status(200).end();
+}
+
+/** PUT /task/{tkiid}/role/owner?action=transfer with exactly one of toUser, toGroup. */
+function transferOwner(tasks: HtmTasks, req: Request, res: Response): void {
+  const record = tasks.find(String(req.params.tkiid));
+  const refuse = (message: string, parameters: string[]) => Object.assign(new EmulatorRefusal(400, BAD_PARAMETER, message), { parameters });
+  if (param(req, 'action') !== 'transfer') throw refuse('The action parameter must be transfer.', ['action']);
+  if (req.params.role !== 'owner') throw refuse(`This emulator transfers the owner role only, not ${String(req.params.role).slice(0, 64)}.`, ['role']);
+  const toUser = param(req, 'toUser');
+  const toGroup = param(req, 'toGroup');
+  if ((toUser === undefined) === (toGroup === undefined) || toUser === '' || toGroup === '') {
+    throw refuse('Specify exactly one of toUser or toGroup.', ['toUser', 'toGroup']);
+  }
+  tasks.transfer(record, toUser !== undefined ? { user: toUser } : { group: toGroup! });
+  tasks.touch(record);
+  res.status(200).end();
+}
+
+/** The login body's requested-lifetime in seconds (7200 when none is asked); undefined when the body is not JSON. */
+function requestedLifetime(req: Request): number | undefined {
+  if (bodyText(req).trim() === '') return CSRF_MAX_LIFETIME;
+  try {
+    const body = JSON.parse(bodyText(req)) as Record<string, unknown>;
+    const asked = body?.['requested-lifetime'];
+    return typeof asked === 'number' && asked > 0 ? asked : CSRF_MAX_LIFETIME;
+  } catch {
+    return undefined;
+  }
 }
 
 export function createIbmBpmEmulator(options: IbmBpmEmulatorOptions = {}): IbmBpmEmulator {
   const username = options.username ?? IBM_BPM_EMULATOR_DEFAULTS.username;
   const password = options.password ?? IBM_BPM_EMULATOR_DEFAULTS.password;
+  const now = options.now ?? Date.now;
   const csrfLifetime = Math.min(options.csrfLifetimeSeconds ?? CSRF_MAX_LIFETIME, CSRF_MAX_LIFETIME);
-  const records = new Map<string, TaskRecord>(
-    (options.tasks ?? ibmBpmSeed()).map((t) => [t.tkiid, { task: structuredClone(t), input: { ...(t.customProperties ?? {}) } }]),
-  );
+  const tasks = new HtmTasks(options.tasks ?? ibmBpmSeed(), username, now);
   const csrfTokens = new Map<string, number>();
-  const calls: Emulator['calls'] = [];
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-
-  const fail = (res: Response, status: number, errorNumber: string, message: string, parameters: string[] = []) =>
-    res.status(status).json({
-      errorNumber,
-      errorMessage: `${errorNumber}: ${message}`,
-      errorMessageParameters: parameters,
-      // Real servers send the Java stack here; the gateway must never pass it on.
-      programmersDetails: {
-        exception: 'com.ibm.bpe.api.ProcessException',
-        stackTrace: `com.ibm.bpe.api.ProcessException: ${errorNumber}\n\tat com.ibm.task.rest.TaskInstanceResource.put(TaskInstanceResource.java:412)\n\tat com.ibm.ws.webcontainer.servlet.ServletWrapper.service(ServletWrapper.java:1230)`,
-      },
-    });
-
-  const now = () => new Date();
-  const stamp = (record: TaskRecord) => {
-    record.task.lastModificationTime = now().toISOString();
-  };
-  /** A suspension whose deadline passed has ended by the time anyone looks. */
-  const settle = (record: TaskRecord) => {
-    if (record.task.suspended && record.suspendedUntil !== undefined && record.suspendedUntil <= Date.now()) {
-      record.task.suspended = false;
-      record.suspendedUntil = undefined;
-    }
-    return record;
-  };
-
-  app.use((req, _res, next) => {
-    calls.push({ method: req.method, path: req.originalUrl });
-    next();
-  });
+  const { app, calls } = emulatorApp();
 
   // WebSphere checks Basic credentials before any application sees the request.
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(req.get('Authorization') ?? '');
-    const decoded = match ? Buffer.from(match[1], 'base64').toString('utf8') : '';
-    const colon = decoded.indexOf(':');
-    if (colon > 0 && decoded.slice(0, colon) === username && decoded.slice(colon + 1) === password) return next();
+  app.use(requireCaller(basicUser(username, password), (_req, res) => {
     res.status(401).set('WWW-Authenticate', 'Basic realm="defaultWIMFileBasedRealm"').type('text/html').send('Error 401: SRVE0295E: Error reported: 401');
-  });
+  }));
 
-  app.post('/bpm/system/login', express.text({ type: () => true, limit: '64kb' }), (req, res) => {
-    let requested = CSRF_MAX_LIFETIME;
-    if (typeof req.body === 'string' && req.body.trim() !== '') {
-      try {
-        const body = JSON.parse(req.body) as Record<string, unknown>;
-        if (typeof body['requested-lifetime'] === 'number' && body['requested-lifetime'] > 0) requested = body['requested-lifetime'];
-      } catch {
-        return fail(res, 400, BAD_PARAMETER, 'The login request body is not valid JSON.');
-      }
-    }
+  app.post('/bpm/system/login', textBody('64kb'), (req, res) => {
+    const requested = requestedLifetime(req);
+    if (requested === undefined) return fail(res, 400, BAD_PARAMETER, 'The login request body is not valid JSON.');
     const token = randomBytes(24).toString('hex');
-    csrfTokens.set(token, Date.now() + Math.min(requested, csrfLifetime) * 1000);
-    res.json({ csrf_token: token });
+    csrfTokens.set(token, now() + Math.min(requested, csrfLifetime) * 1000);
+    sendJson(res, 200, { csrf_token: token });
   });
 
-  app.use('/rest/bpm/htm', (req: Request, res: Response, next: NextFunction) => {
-    if (!options.csrf) return next();
-    const token = req.get('BPMCSRFToken') ?? '';
-    const expiresAt = csrfTokens.get(token);
-    if (expiresAt !== undefined && expiresAt > Date.now()) return next();
+  app.use('/rest/bpm/htm', (req, res, next) => {
+    if (!options.csrf || (csrfTokens.get(req.get('BPMCSRFToken') ?? '') ?? 0) > now()) return next();
     fail(res, 403, CSRF_EXPIRED, 'The request was blocked because the BPMCSRFToken header could not be verified. Request a new token.');
   });
 
   const base = '/rest/bpm/htm/v1';
 
-  app.get(`${base}/tasks/filter`, (req, res) => {
-    const where = param(req, 'whereClause') ?? '';
-    const filter = whereFilter(where);
-    if (!filter) return fail(res, 400, BAD_PARAMETER, `The where clause is not valid: ${where.slice(0, 200)}`, [where.slice(0, 200)]);
+  app.get(`${base}/tasks/filter`, (req, res) => answer(res, () => {
     const offset = param(req, 'offset') === undefined ? 0 : Number(param(req, 'offset'));
     const size = param(req, 'size') === undefined ? 50 : Number(param(req, 'size'));
+    const where = param(req, 'whereClause') ?? '';
+    const items = tasks.filter(where);
     if (!Number.isInteger(offset) || offset < 0) return fail(res, 400, BAD_PARAMETER, 'The parameter offset is not valid.', ['offset']);
     if (!Number.isInteger(size) || size < 1) return fail(res, 400, BAD_PARAMETER, 'The parameter size is not valid.', ['size']);
-    const items = [...records.values()].map((r) => settle(r).task).filter(filter);
-    res.json({ identifier: 'tkiid', items: items.slice(offset, offset + size) });
-  });
+    sendJson(res, 200, { identifier: 'tkiid', items: items.slice(offset, offset + size) });
+  }));
 
-  const find = (req: Request, res: Response): TaskRecord | undefined => {
-    const tkiid = String(req.params.tkiid);
-    const record = records.get(tkiid);
-    if (!record) {
-      fail(res, 404, NOT_FOUND, `The task instance ${tkiid} does not exist.`, [tkiid]);
-      return undefined;
-    }
-    return settle(record);
-  };
+  app.get(`${base}/task/:tkiid`, (req, res) => answer(res, () => sendJson(res, 200, tasks.find(String(req.params.tkiid)).task)));
+  app.put(`${base}/task/:tkiid`, textBody(), (req, res) => answer(res, () => performAction(tasks, req, res, tasks.find(String(req.params.tkiid)))));
+  app.put(`${base}/task/:tkiid/role/:role`, (req, res) => answer(res, () => transferOwner(tasks, req, res)));
 
-  const conflict = (res: Response, record: TaskRecord, action: string) =>
-    fail(res, 409, STATE_CONFLICT, `The state of the object does not allow the requested action: ${action} on a task in ${record.task.state}${record.task.suspended ? ' (suspended)' : ''}.`, [record.task.tkiid, action]);
-
-  app.get(`${base}/task/:tkiid`, (req, res) => {
-    const record = find(req, res);
-    if (record) res.json(record.task);
-  });
-
-  app.put(`${base}/task/:tkiid`, express.text({ type: () => true, limit: '1mb' }), (req, res) => {
-    const record = find(req, res);
-    if (!record) return;
-    const { task } = record;
-    const action = param(req, 'action');
-    const body = typeof req.body === 'string' ? req.body : '';
-    const ready = task.state === 'STATE_READY' && !task.suspended;
-    const claimed = task.state === 'STATE_CLAIMED' && !task.suspended;
-    switch (action) {
-      case 'claim': {
-        if (!ready) return conflict(res, record, action);
-        task.state = 'STATE_CLAIMED';
-        task.owner = username;
-        delete task.assignedTo;
-        delete task.assignedToType;
-        stamp(record);
-        // Claim answers the task's input message: XML by default, JSON when the client accepts it.
-        if (/application\/json/i.test(req.get('Accept') ?? '')) return res.json(record.input);
-        const fields = Object.entries(record.input).map(([k, v]) => `<${k}>${xmlEscape(v)}</${k}>`).join('');
-        return res.type('application/xml').send(`<?xml version="1.0" encoding="UTF-8"?><tns:input xmlns:tns="${xmlEscape(task.namespace ?? '')}">${fields}</tns:input>`);
-      }
-      case 'cancel':
-        if (!claimed) return conflict(res, record, action);
-        task.state = 'STATE_READY';
-        delete task.owner;
-        task.activationTime = now().toISOString();
-        break;
-      case 'complete': {
-        if (!claimed) return conflict(res, record, action);
-        const contentType = req.get('Content-Type');
-        if (body !== '') {
-          if (isJson(req)) {
-            try {
-              JSON.parse(body);
-            } catch {
-              return fail(res, 415, BAD_MEDIA_TYPE, 'The output message is not valid JSON.');
-            }
-          } else if (!/^(application|text)\/xml\b/i.test(contentType ?? 'application/xml')) {
-            return fail(res, 415, BAD_MEDIA_TYPE, `The content type ${String(contentType).slice(0, 100)} is not supported.`);
-          }
-        }
-        const faultName = param(req, 'faultName');
-        record.completion = { body, ...(faultName ? { faultName } : {}), ...(contentType ? { contentType } : {}) };
-        // A fault completion ends the task in failed state, as HTM's completeWithFault does.
-        task.state = faultName ? 'STATE_FAILED' : 'STATE_FINISHED';
-        task.completionTime = now().toISOString();
-        break;
-      }
-      case 'suspend': {
-        if (!ready && !claimed) return conflict(res, record, action);
-        const deadline = param(req, 'deadline');
-        const duration = param(req, 'duration');
-        if (deadline !== undefined && duration !== undefined) return fail(res, 400, BAD_PARAMETER, 'Specify either a deadline or a duration, not both.');
-        let until: number | undefined;
-        if (deadline !== undefined) {
-          const parsed = parseIbmDateTime(deadline);
-          if (!parsed) return fail(res, 400, BAD_PARAMETER, `The deadline ${deadline.slice(0, 64)} is not an ISO 8601 date-time.`, ['deadline']);
-          until = Date.parse(parsed);
-        } else if (duration !== undefined) {
-          const seconds = parseIsoDuration(duration);
-          if (seconds === undefined) return fail(res, 400, BAD_PARAMETER, `The duration ${duration.slice(0, 64)} is not an ISO 8601 duration.`, ['duration']);
-          until = Date.now() + seconds * 1000;
-        }
-        task.suspended = true;
-        record.suspendedUntil = until;
-        break;
-      }
-      case 'resume':
-        if (!task.suspended || !LIVE.has(String(task.state))) return conflict(res, record, action);
-        task.suspended = false;
-        record.suspendedUntil = undefined;
-        break;
-      case 'terminate':
-        if (!LIVE.has(String(task.state))) return conflict(res, record, action);
-        task.state = 'STATE_TERMINATED';
-        task.suspended = false;
-        record.suspendedUntil = undefined;
-        task.completionTime = now().toISOString();
-        break;
-      case 'update': {
-        // The Task Update body must be JSON (its only MIME type): anything else is a 415.
-        let update: Record<string, unknown>;
-        try {
-          if (!isJson(req)) throw new Error('not JSON');
-          update = JSON.parse(body) as Record<string, unknown>;
-          if (!update || typeof update !== 'object' || Array.isArray(update)) throw new Error('not an object');
-        } catch {
-          return fail(res, 415, BAD_MEDIA_TYPE, 'The request content must be a JSON Task Update object.');
-        }
-        if (!LIVE.has(String(task.state))) return conflict(res, record, action);
-        const problem = applyUpdate(task, update);
-        if (problem) return fail(res, 400, BAD_PARAMETER, problem, [problem]);
-        break;
-      }
-      case undefined:
-        return fail(res, 400, BAD_PARAMETER, 'The required parameter action is missing.', ['action']);
-      default:
-        return fail(res, 400, BAD_PARAMETER, `The action ${action.slice(0, 64)} is not supported for a task instance.`, [action.slice(0, 64)]);
-    }
-    stamp(record);
-    res.status(200).end();
-  });
-
-  app.put(`${base}/task/:tkiid/role/:role`, (req, res) => {
-    const record = find(req, res);
-    if (!record) return;
-    const { task } = record;
-    if (param(req, 'action') !== 'transfer') return fail(res, 400, BAD_PARAMETER, 'The action parameter must be transfer.', ['action']);
-    if (req.params.role !== 'owner') return fail(res, 400, BAD_PARAMETER, `This emulator transfers the owner role only, not ${String(req.params.role).slice(0, 64)}.`, ['role']);
-    const toUser = param(req, 'toUser');
-    const toGroup = param(req, 'toGroup');
-    if ((toUser === undefined) === (toGroup === undefined) || toUser === '' || toGroup === '') {
-      return fail(res, 400, BAD_PARAMETER, 'Specify exactly one of toUser or toGroup.', ['toUser', 'toGroup']);
-    }
-    if (!(task.state === 'STATE_CLAIMED' && !task.suspended)) return conflict(res, record, 'transfer');
-    if (toUser !== undefined) {
-      task.owner = toUser;
-    } else {
-      // An owner is one person: a group transfer offers the task to the group again.
-      task.state = 'STATE_READY';
-      delete task.owner;
-      task.assignedTo = toGroup;
-      task.assignedToType = 'Group';
-      task.activationTime = now().toISOString();
-    }
-    stamp(record);
-    res.status(200).end();
-  });
-
-  app.use((_req: Request, res: Response) => {
+  app.use((_req, res) => {
     res.status(404).type('text/html').send('Error 404: SRVE0190E: File not found');
   });
 
@@ -389,29 +244,6 @@ export function createIbmBpmEmulator(options: IbmBpmEmulatorOptions = {}): IbmBp
     handler: app,
     calls,
     expireCsrfTokens: () => csrfTokens.clear(),
-    completionOf: (tkiid) => records.get(tkiid)?.completion,
+    completionOf: (tkiid) => tasks.completionOf(tkiid),
   };
-}
-
-/** Applies the Task Update properties the emulator models; returns what is wrong, if anything. */
-function applyUpdate(task: HtmTask, update: Record<string, unknown>): string | undefined {
-  const strings = ['displayName', 'description', 'name', 'namespace', 'type', 'workBasketName', 'contextAuthorizationOfOwner'];
-  const times = ['dueTime', 'expirationTime', 'deletionTime'];
-  const booleans = ['isRead', 'isEscalated', 'businessRelevance'];
-  for (const [key, value] of Object.entries(update)) {
-    if (strings.includes(key) && typeof value !== 'string') return `${key} must be a string`;
-    if (booleans.includes(key) && typeof value !== 'boolean') return `${key} must be a boolean`;
-    if (times.includes(key) && (typeof value !== 'string' || !parseIbmDateTime(value))) return `${key} must be an ISO 8601 date-time`;
-    if (key === 'priority' && !Number.isInteger(value)) return 'priority must be an integer';
-    if (key === 'customProperties' && (!value || typeof value !== 'object' || Object.values(value).some((v) => typeof v !== 'string'))) {
-      return 'customProperties must map names to strings';
-    }
-  }
-  for (const [key, value] of Object.entries(update)) {
-    if (key === 'customProperties') task.customProperties = { ...(task.customProperties ?? {}), ...(value as Record<string, string>) };
-    else if (key === 'dueTime' || key === 'expirationTime') task[key] = parseIbmDateTime(value);
-    else if ([...strings, ...booleans, 'priority', 'deletionTime'].includes(key)) task[key] = value;
-    // Other Task Update properties (durations, supports* flags) are accepted and not modelled.
-  }
-  return undefined;
 }

@@ -79,7 +79,11 @@ export const ibmBpm: Adapter<Options> = {
   parseTaskList: (res, opts) => parseTaskListResponse(res, opts.backend, opts),
   toTask: (raw, opts) => toTask(raw, opts.backend, opts),
   isAuthExpired: isCsrfExpired,
-  wrapAuth: (auth, opts, send) => (opts.csrf ? withCsrfToken(auth, send) : auth),
+  // Why: IBM wants its BPMCSRFToken beside the Basic credentials when CSRF protection is on.
+  auth: (config, opts, ctx) => {
+    if (!ctx.standard) throw new Error(`backends.${ctx.backend}.auth.type: '${config.type}' is not an auth type of ibm-bpm`);
+    return opts.csrf ? withCsrfToken(ctx.standard, ctx.send) : ctx.standard;
+  },
 };
 
 function outcomeConfigured(outcome: IbmOutcome | undefined): boolean {

@@ -1,6 +1,6 @@
-// Safe XML for K2: one writer that escapes every value, one parser that refuses DTDs and bounds size and depth.
+// Safe XML for K2: one writer (fast-xml-parser's XMLBuilder) that escapes every value, one parser that refuses DTDs and bounds size and depth.
 // Used by the adapter (requests out, answers in) and by the emulator (requests in, answers out).
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 
 /** Largest K2 answer the adapter reads (also the transport's maxResponseBytes for K2 backends). */
 export const MAX_XML_BYTES = 2 * 1024 * 1024;
@@ -18,64 +18,46 @@ export class UnsafeXmlError extends Error {
   }
 }
 
-// Why the extra character references: an XML parser normalises a literal CR, LF or TAB inside an attribute
-// to a space (and CR LF in text to LF), so a value would not arrive exactly as sent. As references they survive.
-const REFERENCES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', "'": '&apos;', '"': '&quot;', '\r': '&#xD;', '\n': '&#xA;', '\t': '&#x9;' };
-const NEEDS_ESCAPE = /[&<>'"\r\n\t]/;
-const ESCAPED = /[&<>'"\r\n\t]/g;
-
-/** A value as XML text or attribute content: every markup character and CR, LF, TAB as a reference. */
-export function escapeXml(value: string): string {
-  return NEEDS_ESCAPE.test(value) ? value.replace(ESCAPED, (c) => REFERENCES[c]) : value;
-}
-
-/**
- * Builds XML from fast-xml-parser's object form (`@_` attributes, `#text` text, arrays for repeated elements,
- * `?xml` for the declaration), as its XMLBuilder did with our options (no formatting, empty elements
- * self-closed); test/adapters/k2-xml.test.ts checks the two agree. Every name is checked and every value
- * escaped here: callers never concatenate user values into markup. Why not XMLBuilder: it ran eight regular
- * expressions over every value and cost ~15 µs of each K2 action (docs/performance.md).
- */
-export function buildXml(doc: Record<string, unknown>): string {
-  let xml = '';
-  for (const name of Object.keys(doc)) xml += name === '?xml' ? `<?xml${attributes(doc[name])}?>` : element(name, doc[name]);
-  return xml;
-}
+// XMLBuilder's own escaping, with its default table extended by CR, LF and TAB: an XML parser normalises a
+// literal CR, LF or TAB inside an attribute to a space (and CR LF in text to LF), so a value would not arrive
+// exactly as sent. As character references they survive. `&` comes first so no reference is escaped twice.
+const ENTITIES = [
+  { regex: /&/g, val: '&amp;' },
+  { regex: />/g, val: '&gt;' },
+  { regex: /</g, val: '&lt;' },
+  { regex: /'/g, val: '&apos;' },
+  { regex: /"/g, val: '&quot;' },
+  { regex: /\r/g, val: '&#xD;' },
+  { regex: /\n/g, val: '&#xA;' },
+  { regex: /\t/g, val: '&#x9;' },
+];
 
 /** XML names as the builder's callers write them: letters, digits, `_ - . :`. */
 const XML_NAME = /^[A-Za-z_][\w.:-]*$/;
 
-function nameOf(name: string): string {
-  if (!XML_NAME.test(name)) throw new Error(`not an XML name: ${JSON.stringify(name.slice(0, 64))}`);
-  return name;
-}
+/**
+ * fast-xml-parser's object form (`@_` attributes, `#text` text, arrays for repeated elements, `?xml` for the
+ * declaration) to XML: no formatting, empty elements self-closed, `"true"` kept as an attribute value (not
+ * shortened to a bare name). Every value is escaped by the builder and every name checked: callers never
+ * concatenate user values into markup. (`entities` is the builder's escaping table; its typings leave it out.)
+ */
+const builder = new XMLBuilder({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  textNodeName: '#text',
+  format: false,
+  suppressEmptyNode: true,
+  suppressBooleanAttributes: false,
+  processEntities: true,
+  entities: ENTITIES,
+  sanitizeName: (name: string) => {
+    if (!XML_NAME.test(name)) throw new Error(`not an XML name: ${JSON.stringify(name.slice(0, 64))}`);
+    return name;
+  },
+} as ConstructorParameters<typeof XMLBuilder>[0]);
 
-function attributes(node: unknown): string {
-  let text = '';
-  if (node && typeof node === 'object') {
-    for (const key of Object.keys(node)) {
-      const value = (node as Record<string, unknown>)[key];
-      if (key.startsWith('@_') && value !== undefined && value !== null) text += ` ${nameOf(key.slice(2))}="${escapeXml(String(value))}"`;
-    }
-  }
-  return text;
-}
-
-function element(name: string, value: unknown): string {
-  if (value === undefined || value === null) return '';
-  if (Array.isArray(value)) return value.map((item) => element(name, item)).join('');
-  const tag = nameOf(name);
-  if (typeof value !== 'object') {
-    const text = String(value);
-    return text === '' ? `<${tag}/>` : `<${tag}>${escapeXml(text)}</${tag}>`;
-  }
-  let content = '';
-  for (const key of Object.keys(value)) {
-    const child = (value as Record<string, unknown>)[key];
-    if (key === '#text') content += child === undefined || child === null ? '' : escapeXml(String(child));
-    else if (!key.startsWith('@_')) content += element(key, child);
-  }
-  return content === '' ? `<${tag}${attributes(value)}/>` : `<${tag}${attributes(value)}>${content}</${tag}>`;
+export function buildXml(doc: Record<string, unknown>): string {
+  return builder.build(doc) as string;
 }
 
 /** Characters XML 1.0 cannot carry at all, not even as references (C0 controls, unpaired surrogates, U+FFFE/F). */

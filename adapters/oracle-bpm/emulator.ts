@@ -1,77 +1,64 @@
-// An in-memory emulator of Oracle BPM REST 4.0 tasks (PUT action, GET one, GET list) for tests and the sandbox.
+// An in-memory emulator of Oracle BPM REST 4.0 tasks (PUT action, GET one, GET list): the HTTP routes and the two answer shapes.
 //
 // Documented behaviour (shared/vendor-docs/oracle-bpm-task-action.txt): PUT /bpm/api/4.0/tasks/{id} with
-// {action:{id}, comment:{commentStr, commentScope}, comments, priority, routingType...}; the action ids
-// APPROVE ... ESCALATE plus the task's own Custom outcomes; 200 answers the task (A2A-style `Task` by default,
-// as documented), PURGE answers a title; 400 "The tasknumber is invalid. No action will be performed.",
-// 401, 404 "Task not found.", 409 "Conflict.". From vendor-notes 3: `identities` at the top level (`assignees`
-// accepted too), required for REASSIGN, DELEGATE, INFO_REQUEST (and ADHOC_ROUTE), refused on ACQUIRE; the
-// actionList [{actionId, actionType System|Custom, title}] depends on the state; dates `YYYY-MM-DD HH:mm:ss`.
+// {action:{id}, comment:{commentStr, commentScope}, comments, priority (integer), routingType, routingAction
+// (strings), votersPercentage (integer), defaultActionForGroupVote (string)}, request media type application/json;
+// the action ids APPROVE ... ESCALATE plus the task's own Custom outcomes; 200 answers the task (A2A-style `Task`
+// by default, as documented), PURGE answers a title; 400 "The tasknumber is invalid. No action will be
+// performed.", 401, 404 "Task not found.", 409 "Conflict.". From vendor-notes 3: identities required for
+// REASSIGN, DELEGATE, INFO_REQUEST (and ADHOC_ROUTE), refused on ACQUIRE; the actionList [{actionId, actionType
+// System|Custom, title}] depends on the state; dates `YYYY-MM-DD HH:mm:ss`.
+// Where the documents are ambiguous, this emulator's options choose, and it accepts only the chosen form:
+// - identitiesField (default 'identities'): the top-level field carrying the target identities, `identities`
+//   (12c/OIC examples) or `assignees` (Fusion 26b's rendering); the other one is a 400;
+// - a2aTaskNumber (default 'metadata'): where an A2A answer carries the task number: `metadata.number` (and `id`
+//   is the task's GUID) or `id` (and metadata has no `number`).
 // Where the documents are silent, this emulator chooses (the adapter must not rely on it):
-// - `shape: 'a2a'` (default) answers {kind:"task", id:"<number>", contextId:<taskId GUID>, status:{state,
-//   timestamp (UTC ISO), message}, artifacts:[], history:[], metadata:<the classic task JSON>, final};
-//   `shape: 'classic'` answers the classic task JSON itself. A2A states: ASSIGNED -> submitted (working once
-//   acquired), INFO_REQUESTED -> input-required, COMPLETED -> completed, WITHDRAWN/DELETED -> canceled,
-//   ERRORED -> failed, anything else (SUSPENDED, EXPIRED) -> unknown;
+// - `shape: 'a2a'` (default) answers {kind:"task", id, contextId:<taskId GUID>, status:{state, timestamp (UTC
+//   ISO), message}, artifacts:[], history:[], metadata:<the classic task JSON>, final}; `shape: 'classic'`
+//   answers the classic task JSON itself. A2A states: ASSIGNED -> submitted (working once acquired),
+//   INFO_REQUESTED -> input-required, COMPLETED -> completed, WITHDRAWN/DELETED -> canceled, ERRORED -> failed,
+//   anything else (SUSPENDED, EXPIRED) -> unknown;
+// - a PUT whose Content-Type is missing or not JSON is 415 {title:"Unsupported Media Type"} (JAX-RS's answer);
+//   votersPercentage must be an integer 0-100; priority an integer 1-5;
 // - Basic (username/password) and a bearer token are both accepted; anything else is 401 {title, status};
 //   every caller may act on every task (no per-user permissions); ACQUIRE records the caller in acquiredBy;
 // - a path id that is not a number is the documented 400; an unknown number 404; an action id that is
 //   neither a documented id nor one of the task's outcomes 400; a known id the task's state does not offer
 //   (not in its actionList) 409; errors are {title, status, detail};
-// - transitions: an outcome completes the task (outcome set); ACQUIRE/RELEASE set/clear acquiredBy;
-//   REASSIGN, DELEGATE, ESCALATE (to the owner's manager, `jstein`), ADHOC_ROUTE move the assignees and
-//   clear acquiredBy; INFO_REQUEST -> INFO_REQUESTED assigned to the identities, INFO_SUBMIT -> ASSIGNED back
-//   to the assignees before; SUSPEND -> SUSPENDED, RESUME -> ASSIGNED (acquiredBy kept); WITHDRAW ->
-//   WITHDRAWN; DELETE -> DELETED; SKIP_CURRENT_ASSIGNMENT moves to the next participant of the task's route
-//   (offered only when there is one); PUSHBACK back to the previous assignees (offered only when there were
-//   some); SAVE changes nothing but the comment/priority; ERROR is never offered; PURGE removes the task and
-//   answers {title:"Task <n> purged successfully."}; `substate` names the last routing step;
+// - transitions (emulator-state.ts): an outcome completes the task (outcome set); ACQUIRE/RELEASE set/clear
+//   acquiredBy; REASSIGN, DELEGATE, ESCALATE (to the owner's manager, `jstein`), ADHOC_ROUTE move the assignees
+//   and clear acquiredBy; INFO_REQUEST -> INFO_REQUESTED assigned to the identities, INFO_SUBMIT -> ASSIGNED back
+//   to the assignees before; SUSPEND -> SUSPENDED, RESUME -> ASSIGNED (acquiredBy kept); WITHDRAW -> WITHDRAWN;
+//   DELETE -> DELETED; SKIP_CURRENT_ASSIGNMENT moves to the next participant of the task's route (offered only
+//   when there is one); PUSHBACK back to the previous assignees (offered only when there were some); SAVE
+//   changes nothing but the comment/priority; ERROR is never offered; PURGE removes the task and answers
+//   {title:"Task <n> purged successfully."}; `substate` names the last routing step;
 // - the list takes offset (default 0) and limit (1-500, default 25), ordered by number, and answers
 //   {items, hasMore, offset, limit, totalResults} in the configured shape.
 import { randomUUID } from 'node:crypto';
-import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Emulator } from '../../src/emulators/emulator';
+import type { Request, Response } from 'express';
+import {
+  EmulatorRefusal, basicCredentials, emulatorApp, isJsonType, jsonObject, mediaType, requireCaller, sendJson, textBody, type Emulator,
+} from '../../src/emulators/emulator';
 import { formatOracleDate } from './dates';
-import { ORACLE_SYSTEM_ACTIONS, type OracleActionListEntry, type OracleIdentity } from './vendor-types';
+import {
+  IDENTITY_TYPES, ORACLE_BPM_EMULATOR_DEFAULTS, OracleTasks, TERMINAL, a2aState, actionListOf, oracleSeed,
+  type OracleA2aTaskNumber, type OracleActionRequest, type OracleEmulatorTask, type OracleIdentitiesField, type OracleShape,
+} from './emulator-state';
+import type { OracleIdentity } from './vendor-types';
 
-export type OracleShape = 'a2a' | 'classic';
-
-export interface OracleEmulatorTask {
-  number: number;
-  taskId: string;
-  title: string;
-  description?: string;
-  state: string;
-  substate?: string;
-  outcome?: string;
-  priority: number;
-  acquiredBy?: string;
-  assignees: OracleIdentity[];
-  /** Earlier assignees, most recent last: PUSHBACK returns to them. */
-  previousAssignees: OracleIdentity[][];
-  /** Participants still to come: SKIP_CURRENT_ASSIGNMENT moves to the first. */
-  route: OracleIdentity[][];
-  /** Assignees to return to after INFO_SUBMIT. */
-  infoReturnTo?: OracleIdentity[];
-  /** The task's Custom outcomes, e.g. APPROVE and REJECT. */
-  outcomes: string[];
-  createdBy: string;
-  fromUserName: string;
-  ownerUser: string;
-  category: string;
-  taskDefinitionName: string;
-  processName: string;
-  identificationKey: string;
-  createdDate: string;
-  updatedDate: string;
-  assignedDate: string;
-  dueDate?: string;
-  comments: { commentStr: string; commentScope: string; updatedBy: string; updatedDate: string }[];
-  attachments: { title: string; mimeType: string; updatedBy: string; updatedDate: string }[];
-}
+export {
+  ORACLE_BPM_EMULATOR_DEFAULTS, actionListOf, oracleSeed,
+  type OracleA2aTaskNumber, type OracleEmulatorTask, type OracleIdentitiesField, type OracleShape,
+} from './emulator-state';
 
 export interface OracleEmulatorOptions {
   shape?: OracleShape;
+  /** The top-level field the identities come in (see the header). */
+  identitiesField?: OracleIdentitiesField;
+  /** Where an A2A answer carries the task number (see the header). */
+  a2aTaskNumber?: OracleA2aTaskNumber;
   username?: string;
   password?: string;
   token?: string;
@@ -83,155 +70,73 @@ export interface OracleEmulatorOptions {
   tasks?: OracleEmulatorTask[];
 }
 
-export const ORACLE_BPM_EMULATOR_DEFAULTS = {
-  shape: 'a2a' as OracleShape,
-  username: 'jcooper',
-  password: 'welcome1',
-  token: 'sandbox-oracle-token',
-  tokenUser: 'jcooper',
-  timeZone: 'UTC',
-  taskIds: {
-    open: '200041',
-    claimed: '200042',
-    customOutcomes: '200043',
-    suspended: '200044',
-    infoRequested: '200045',
-    completed: '200046',
-    withdrawn: '200047',
-    expired: '200048',
-  },
-};
+const fail = (res: Response, status: number, title: string, detail?: string) =>
+  sendJson(res, status, detail ? { title, status, detail } : { title, status });
 
-const ESCALATION_USER = 'jstein';
-const TERMINAL = new Set(['COMPLETED', 'WITHDRAWN', 'DELETED', 'EXPIRED', 'ERRORED']);
-const IDENTITY_TYPES = new Set(['user', 'group', 'application_role']);
-const NEEDS_IDENTITIES = new Set(['REASSIGN', 'DELEGATE', 'INFO_REQUEST', 'ADHOC_ROUTE']);
-const ROUTING_TYPES = new Set(['Simple', 'Sequential', 'Parallel']);
-
-const TITLES: Record<string, string> = {
-  ACQUIRE: 'Claim', RELEASE: 'Release', REASSIGN: 'Reassign', DELEGATE: 'Delegate', ESCALATE: 'Escalate',
-  INFO_REQUEST: 'Request Information', INFO_SUBMIT: 'Submit Information', SUSPEND: 'Suspend', RESUME: 'Resume',
-  WITHDRAW: 'Withdraw', SKIP_CURRENT_ASSIGNMENT: 'Skip Current Assignment', PUSHBACK: 'Push Back',
-  ADHOC_ROUTE: 'Adhoc Route', SAVE: 'Save', DELETE: 'Delete', PURGE: 'Purge', ERROR: 'Error',
-};
-
-const user = (id: string): OracleIdentity => ({ id, type: 'user' });
-const group = (id: string): OracleIdentity => ({ id, type: 'group' });
-
-function seedTask(number: number, title: string, state: string, created: string, extra: Partial<OracleEmulatorTask> = {}): OracleEmulatorTask {
-  const createdMs = Date.parse(created);
-  return {
-    number, taskId: `3f2a1c9e-7d41-4b6e-9c0a-000000${number}`, title, state, priority: 3,
-    assignees: [user('jcooper')], previousAssignees: [], route: [], outcomes: ['APPROVE', 'REJECT'],
-    createdBy: 'achrist', fromUserName: 'achrist', ownerUser: 'bpmadmin', category: 'Approvals',
-    taskDefinitionName: 'ApprovalTask', processName: 'ExpenseApproval', identificationKey: `EXP-${number}`,
-    createdDate: created, updatedDate: created, assignedDate: created,
-    dueDate: new Date(createdMs + 7 * 86_400_000).toISOString(),
-    comments: [], attachments: [], ...extra,
-  };
-}
-
-/** Fixed ids: the README's curl examples use them. */
-export function oracleSeed(): OracleEmulatorTask[] {
-  return [
-    seedTask(200041, 'Approve expense report EXP-2024-1187 (1,240.00 USD)', 'ASSIGNED', '2024-11-14T12:10:27Z', {
-      description: 'Client dinner and travel, Q4 sales kickoff', identificationKey: 'EXP-2024-1187',
-      comments: [{ commentStr: 'Receipts attached', commentScope: 'TASK', updatedBy: 'achrist', updatedDate: '2024-11-14T12:11:02Z' }],
-      attachments: [{ title: 'receipts.pdf', mimeType: 'application/pdf', updatedBy: 'achrist', updatedDate: '2024-11-14T12:10:59Z' }],
-    }),
-    seedTask(200042, 'Approve purchase requisition REQ-88213', 'ASSIGNED', '2024-11-15T08:30:00Z', {
-      assignees: [group('PurchasingManagers')], acquiredBy: 'jcooper', substate: 'ACQUIRED', priority: 2,
-      previousAssignees: [[user('achrist')]], processName: 'RequisitionApproval', identificationKey: 'REQ-88213',
-      taskDefinitionName: 'RequisitionApprovalTask',
-    }),
-    seedTask(200043, 'Review supplier onboarding: Acme Industrial Ltd', 'ASSIGNED', '2024-11-16T09:45:10Z', {
-      outcomes: ['ACCEPT', 'DEFER', 'REJECT'], route: [[user('wfaulk')]], category: 'Supplier',
-      processName: 'SupplierOnboarding', taskDefinitionName: 'SupplierReviewTask', identificationKey: 'SUP-3310',
-    }),
-    seedTask(200044, 'Approve leave request: 5 days, M. Santos', 'SUSPENDED', '2024-11-10T07:00:00Z', {
-      processName: 'AbsenceApproval', taskDefinitionName: 'AbsenceApprovalTask', identificationKey: 'ABS-1502',
-      category: 'HCM',
-    }),
-    seedTask(200045, 'Approve invoice INV-55102 hold release', 'INFO_REQUESTED', '2024-11-12T16:20:45Z', {
-      assignees: [user('achrist')], infoReturnTo: [user('jcooper')], substate: 'INFO_REQUESTED',
-      processName: 'InvoiceHoldRelease', taskDefinitionName: 'InvoiceApprovalTask', identificationKey: 'INV-55102',
-      comments: [{ commentStr: 'Which cost center should carry this?', commentScope: 'TASK', updatedBy: 'jcooper', updatedDate: '2024-11-13T10:02:00Z' }],
-    }),
-    seedTask(200046, 'Approve job offer: Senior Analyst', 'COMPLETED', '2024-11-01T11:00:00Z', {
-      outcome: 'APPROVE', updatedDate: '2024-11-02T09:15:00Z', processName: 'OfferApproval', category: 'HCM',
-      taskDefinitionName: 'OfferApprovalTask', identificationKey: 'OFF-0420',
-    }),
-    seedTask(200047, 'Approve travel request TR-3391', 'WITHDRAWN', '2024-11-05T13:00:00Z', {
-      updatedDate: '2024-11-06T08:00:00Z', processName: 'TravelApproval', identificationKey: 'TR-3391',
-    }),
-    seedTask(200048, 'Approve contract amendment CA-7', 'EXPIRED', '2024-10-01T10:00:00Z', {
-      updatedDate: '2024-10-08T10:00:00Z', processName: 'ContractApproval', identificationKey: 'CA-7',
-    }),
-  ];
-}
-
-/** What the task offers now: its outcomes and the system actions its state allows. */
-export function actionListOf(t: OracleEmulatorTask): OracleActionListEntry[] {
-  const system = (ids: string[]) => ids.map((id) => ({ actionId: id, actionType: 'System', title: TITLES[id] ?? id }));
-  switch (t.state) {
-    case 'ASSIGNED':
-      return [
-        ...t.outcomes.map((id) => ({ actionId: id, actionType: 'Custom', title: id.charAt(0) + id.slice(1).toLowerCase() })),
-        ...system([
-          t.acquiredBy ? 'RELEASE' : 'ACQUIRE', 'REASSIGN', 'DELEGATE', 'ESCALATE', 'INFO_REQUEST', 'SUSPEND', 'WITHDRAW',
-          ...(t.route.length > 0 ? ['SKIP_CURRENT_ASSIGNMENT'] : []), ...(t.previousAssignees.length > 0 ? ['PUSHBACK'] : []),
-          'ADHOC_ROUTE', 'SAVE', 'DELETE', 'PURGE',
-        ]),
-      ];
-    case 'SUSPENDED':
-      return system(['RESUME', 'WITHDRAW', 'DELETE', 'PURGE']);
-    case 'INFO_REQUESTED':
-      return system(['INFO_SUBMIT', 'WITHDRAW', 'DELETE', 'PURGE']);
-    default:
-      return system(['PURGE']);
+/** Runs a route step; a refusal becomes {title, status, detail}. */
+function answer(res: Response, step: () => void): void {
+  try {
+    step();
+  } catch (error) {
+    if (!(error instanceof EmulatorRefusal)) throw error;
+    fail(res, error.status, error.code, error.message);
   }
 }
 
-function a2aState(t: OracleEmulatorTask): string {
-  switch (t.state) {
-    case 'ASSIGNED':
-      return t.acquiredBy ? 'working' : 'submitted';
-    case 'INFO_REQUESTED':
-      return 'input-required';
-    case 'COMPLETED':
-      return 'completed';
-    case 'WITHDRAWN':
-    case 'DELETED':
-      return 'canceled';
-    case 'ERRORED':
-      return 'failed';
-    default:
-      return 'unknown';
+const badRequest = (detail: string) => new EmulatorRefusal(400, 'Bad Request', detail);
+
+/** The identities in the configured field; the other field is refused, so only one form is ever accepted. */
+function readIdentities(body: Record<string, unknown>, field: OracleIdentitiesField): OracleIdentity[] | undefined {
+  const other = field === 'identities' ? 'assignees' : 'identities';
+  if (body[other] !== undefined) throw badRequest(`This server takes the identities in '${field}', not '${other}'`);
+  const raw = body[field];
+  if (raw === undefined) return undefined;
+  const valid = Array.isArray(raw) && raw.length > 0 && raw.every((i) =>
+    i && typeof i === 'object' && typeof i.id === 'string' && i.id !== '' && IDENTITY_TYPES.has(i.type));
+  if (!valid) throw badRequest(`${field} must be a non-empty list of {id, type: user|group|application_role}`);
+  return (raw as OracleIdentity[]).map((i) => ({ id: i.id, type: i.type }));
+}
+
+/** The comment: {commentStr, commentScope} or the plain `comments` string. */
+function readComment(body: Record<string, unknown>): string | undefined {
+  if (body.comment !== undefined) {
+    const c = body.comment as { commentStr?: unknown };
+    if (!c || typeof c !== 'object' || typeof c.commentStr !== 'string' || c.commentStr === '') throw badRequest('comment must be {commentStr, commentScope}');
+    return c.commentStr;
+  }
+  return typeof body.comments === 'string' && body.comments !== '' ? body.comments : undefined;
+}
+
+/** The documented field types: priority and votersPercentage integers, the routing fields strings. */
+function checkTypes(body: Record<string, unknown>): void {
+  const { priority, votersPercentage } = body;
+  if (priority !== undefined && !(Number.isInteger(priority) && (priority as number) >= 1 && (priority as number) <= 5)) throw badRequest('priority must be an integer 1-5');
+  if (votersPercentage !== undefined && !(Number.isInteger(votersPercentage) && (votersPercentage as number) >= 0 && (votersPercentage as number) <= 100)) {
+    throw badRequest('votersPercentage must be an integer 0-100');
+  }
+  for (const key of ['defaultActionForGroupVote', 'routingAction', 'routingType', 'comments']) {
+    if (body[key] !== undefined && typeof body[key] !== 'string') throw badRequest(`${key} must be a string`);
   }
 }
 
-export function createOracleBpmEmulator(options: OracleEmulatorOptions = {}): Emulator {
-  const d = ORACLE_BPM_EMULATOR_DEFAULTS;
-  const shape: OracleShape = options.shape ?? d.shape;
-  if (shape !== 'a2a' && shape !== 'classic') throw new Error(`oracle-bpm emulator: shape must be 'a2a' or 'classic'`);
-  const username = options.username ?? d.username;
-  const password = options.password ?? d.password;
-  const token = options.token ?? d.token;
-  const tokenUser = options.tokenUser ?? d.tokenUser;
-  const zone = options.timeZone ?? d.timeZone;
-  formatOracleDate(new Date(), zone); // throws early on a bad zone
-  const tasks = new Map((options.tasks ?? oracleSeed()).map((t) => [String(t.number), structuredClone(t)]));
-  const calls: Emulator['calls'] = [];
-  const basic = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-  const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag');
+/** The PUT body read and checked: media type, JSON object, action id, identities, comment, field types. */
+function readAction(req: Request, identitiesField: OracleIdentitiesField): OracleActionRequest {
+  if (!isJsonType(mediaType(req))) throw new EmulatorRefusal(415, 'Unsupported Media Type', 'The request content must be application/json');
+  const body = jsonObject(req);
+  if (!body) throw badRequest('The request body is not valid JSON');
+  const action = body.action as { id?: unknown } | undefined;
+  const id = action && typeof action === 'object' && typeof action.id === 'string' ? action.id : undefined;
+  if (!id) throw badRequest('action.id is required');
+  const identities = readIdentities(body, identitiesField);
+  const comment = readComment(body);
+  checkTypes(body);
+  return { id, identities, comment, priority: body.priority as number | undefined, routingType: body.routingType as string | undefined };
+}
 
+/** The classic task JSON and the A2A Task around it. */
+function renderer(shape: OracleShape, a2aTaskNumber: OracleA2aTaskNumber, zone: string) {
   const oracleDate = (iso: string | undefined) => (iso ? formatOracleDate(new Date(iso), zone) : undefined);
-  const fail = (res: Response, status: number, title: string, detail?: string) =>
-    res.status(status).json(detail ? { title, status, detail } : { title, status });
-
-  function classic(t: OracleEmulatorTask): Record<string, unknown> {
+  const classic = (t: OracleEmulatorTask): Record<string, unknown> => {
     const json: Record<string, unknown> = {
       number: t.number, taskId: t.taskId, title: t.title, state: t.state, priority: t.priority,
       assignees: { items: t.assignees.map((a) => ({ ...a })) },
@@ -254,47 +159,58 @@ export function createOracleBpmEmulator(options: OracleEmulatorOptions = {}): Em
     if (t.acquiredBy) json.acquiredBy = t.acquiredBy;
     if (t.dueDate) json.dueDate = oracleDate(t.dueDate);
     return json;
-  }
-
-  function a2a(t: OracleEmulatorTask): Record<string, unknown> {
+  };
+  const a2a = (t: OracleEmulatorTask): Record<string, unknown> => {
     const who = t.acquiredBy ?? t.assignees.map((a) => a.id).join(', ');
+    const id = a2aTaskNumber === 'id' ? String(t.number) : t.taskId;
+    const { number: _number, ...withoutNumber } = classic(t);
     return {
-      kind: 'task',
-      id: String(t.number),
-      contextId: t.taskId,
+      kind: 'task', id, contextId: t.taskId,
       status: {
         state: a2aState(t),
         timestamp: new Date(t.updatedDate).toISOString(),
         message: {
-          kind: 'message', messageId: randomUUID(), role: 'agent', taskId: String(t.number), contextId: t.taskId,
+          kind: 'message', messageId: randomUUID(), role: 'agent', taskId: id, contextId: t.taskId,
           parts: [{ kind: 'text', text: `${t.state}${t.outcome ? ` (${t.outcome})` : ''}: ${who}` }],
         },
       },
-      artifacts: [],
-      history: [],
-      metadata: classic(t),
+      artifacts: [], history: [],
+      metadata: a2aTaskNumber === 'id' ? withoutNumber : classic(t),
       final: TERMINAL.has(t.state),
     };
-  }
+  };
+  return shape === 'a2a' ? a2a : classic;
+}
 
-  const render = (t: OracleEmulatorTask) => (shape === 'a2a' ? a2a(t) : classic(t));
-
-  app.use((req, _res, next) => {
-    calls.push({ method: req.method, path: req.originalUrl });
-    next();
-  });
+export function createOracleBpmEmulator(options: OracleEmulatorOptions = {}): Emulator {
+  const d = ORACLE_BPM_EMULATOR_DEFAULTS;
+  const shape = options.shape ?? d.shape;
+  const identitiesField = options.identitiesField ?? d.identitiesField;
+  const a2aTaskNumber = options.a2aTaskNumber ?? d.a2aTaskNumber;
+  if (shape !== 'a2a' && shape !== 'classic') throw new Error(`oracle-bpm emulator: shape must be 'a2a' or 'classic'`);
+  if (identitiesField !== 'identities' && identitiesField !== 'assignees') throw new Error(`oracle-bpm emulator: identitiesField must be 'identities' or 'assignees'`);
+  if (a2aTaskNumber !== 'metadata' && a2aTaskNumber !== 'id') throw new Error(`oracle-bpm emulator: a2aTaskNumber must be 'metadata' or 'id'`);
+  const username = options.username ?? d.username;
+  const password = options.password ?? d.password;
+  const token = options.token ?? d.token;
+  const zone = options.timeZone ?? d.timeZone;
+  formatOracleDate(new Date(), zone); // throws early on a bad zone
+  const render = renderer(shape, a2aTaskNumber, zone);
+  const tasks = new OracleTasks(options.tasks ?? oracleSeed());
+  const { app, calls } = emulatorApp();
 
   // The caller: Basic for BPM users, a bearer token for OAuth (Fusion). The realm answers before any task lookup.
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const given = req.get('Authorization') ?? '';
-    if (given === basic) res.locals.user = username;
-    else if (given === `Bearer ${token}`) res.locals.user = tokenUser;
-    else {
+  app.use(requireCaller(
+    (req) => {
+      const basic = basicCredentials(req);
+      if (basic) return basic.username === username && basic.password === password ? username : undefined;
+      return req.get('Authorization') === `Bearer ${token}` ? (options.tokenUser ?? d.tokenUser) : undefined;
+    },
+    (_req, res) => {
       res.set('WWW-Authenticate', 'Basic realm="BPM"');
-      return fail(res, 401, 'Unauthorized');
-    }
-    next();
-  });
+      fail(res, 401, 'Unauthorized');
+    },
+  ));
 
   const base = '/bpm/api/4.0/tasks';
 
@@ -304,166 +220,21 @@ export function createOracleBpmEmulator(options: OracleEmulatorOptions = {}): Em
     const limit = q.limit === undefined ? 25 : Number(q.limit);
     if (!Number.isInteger(offset) || offset < 0) return fail(res, 400, 'Bad Request', 'offset must be a non-negative integer');
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) return fail(res, 400, 'Bad Request', 'limit must be 1-500');
-    const all = [...tasks.values()].sort((a, b) => a.number - b.number);
+    const all = tasks.all();
     const page = all.slice(offset, offset + limit);
-    res.json({ items: page.map(render), hasMore: offset + page.length < all.length, offset, limit, totalResults: all.length });
+    sendJson(res, 200, { items: page.map(render), hasMore: offset + page.length < all.length, offset, limit, totalResults: all.length });
   });
 
-  /** The documented 400 for a bad number, 404 for an unknown one. */
-  function lookup(req: Request, res: Response): OracleEmulatorTask | undefined {
-    const id = String(req.params.id);
-    if (!/^\d{1,18}$/.test(id)) {
-      fail(res, 400, 'Bad Request', 'The tasknumber is invalid. No action will be performed.');
-      return undefined;
-    }
-    const task = tasks.get(String(Number(id)));
-    if (!task) fail(res, 404, 'Not Found', 'Task not found.');
-    return task;
-  }
+  app.get(`${base}/:id`, (req, res) => answer(res, () => sendJson(res, 200, render(tasks.find(String(req.params.id))))));
 
-  app.get(`${base}/:id`, (req, res) => {
-    const task = lookup(req, res);
-    if (task) res.json(render(task));
-  });
+  app.put(`${base}/:id`, textBody(), (req, res) => answer(res, () => {
+    const task = tasks.find(String(req.params.id));
+    const action = readAction(req, identitiesField);
+    const done = tasks.perform(task, action, res.locals.user as string, new Date().toISOString());
+    sendJson(res, 200, done ? render(done) : { title: `Task ${task.number} purged successfully.` });
+  }));
 
-  app.put(`${base}/:id`, express.text({ type: () => true, limit: '1mb' }), (req, res) => {
-    const task = lookup(req, res);
-    if (!task) return;
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(typeof req.body === 'string' ? req.body : '');
-      if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error('not an object');
-    } catch {
-      return fail(res, 400, 'Bad Request', 'The request body is not valid JSON');
-    }
-    const action = body.action as { id?: unknown } | undefined;
-    const id = action && typeof action === 'object' && typeof action.id === 'string' ? action.id : undefined;
-    if (!id) return fail(res, 400, 'Bad Request', 'action.id is required');
-
-    const rawIdentities = body.identities ?? body.assignees;
-    let identities: OracleIdentity[] | undefined;
-    if (rawIdentities !== undefined) {
-      const valid = Array.isArray(rawIdentities) && rawIdentities.length > 0 && rawIdentities.every((i) =>
-        i && typeof i === 'object' && typeof i.id === 'string' && i.id !== '' && IDENTITY_TYPES.has(i.type));
-      if (!valid) return fail(res, 400, 'Bad Request', 'identities must be a non-empty list of {id, type: user|group|application_role}');
-      identities = (rawIdentities as OracleIdentity[]).map((i) => ({ id: i.id, type: i.type }));
-    }
-    let comment: string | undefined;
-    if (body.comment !== undefined) {
-      const c = body.comment as { commentStr?: unknown };
-      if (!c || typeof c !== 'object' || typeof c.commentStr !== 'string' || c.commentStr === '') {
-        return fail(res, 400, 'Bad Request', 'comment must be {commentStr, commentScope}');
-      }
-      comment = c.commentStr;
-    } else if (typeof body.comments === 'string' && body.comments !== '') {
-      comment = body.comments;
-    }
-    if (body.priority !== undefined && !(Number.isInteger(body.priority) && (body.priority as number) >= 1 && (body.priority as number) <= 5)) {
-      return fail(res, 400, 'Bad Request', 'priority must be an integer 1-5');
-    }
-
-    const isOutcome = task.outcomes.includes(id);
-    if (!isOutcome && !(ORACLE_SYSTEM_ACTIONS as readonly string[]).includes(id)) {
-      return fail(res, 400, 'Bad Request', `${id.slice(0, 64)} is not a valid action for task ${task.number}`);
-    }
-    if (id === 'ACQUIRE' && identities) return fail(res, 400, 'Bad Request', 'ACQUIRE does not take identities');
-    if (NEEDS_IDENTITIES.has(id) && !identities) return fail(res, 400, 'Bad Request', `${id} requires identities`);
-    if (id === 'ADHOC_ROUTE' && !ROUTING_TYPES.has(body.routingType as string)) {
-      return fail(res, 400, 'Bad Request', 'ADHOC_ROUTE requires routingType Simple, Sequential or Parallel');
-    }
-    if (!actionListOf(task).some((a) => a.actionId === id)) {
-      return fail(res, 409, 'Conflict', `Action ${id} is not allowed on task ${task.number} in state ${task.state}`);
-    }
-
-    const now = new Date().toISOString();
-    const caller = res.locals.user as string;
-    const moveTo = (to: OracleIdentity[], substate: string) => {
-      task.previousAssignees.push(task.assignees);
-      task.assignees = to;
-      task.acquiredBy = undefined;
-      task.substate = substate;
-      task.assignedDate = now;
-    };
-    if (isOutcome) {
-      task.state = 'COMPLETED';
-      task.outcome = id;
-      task.substate = undefined;
-    } else {
-      switch (id) {
-        case 'ACQUIRE':
-          task.acquiredBy = caller;
-          task.substate = 'ACQUIRED';
-          break;
-        case 'RELEASE':
-          task.acquiredBy = undefined;
-          task.substate = 'RELEASED';
-          break;
-        case 'REASSIGN':
-          moveTo(identities!, 'REASSIGNED');
-          break;
-        case 'DELEGATE':
-          moveTo(identities!, 'DELEGATED');
-          break;
-        case 'ADHOC_ROUTE':
-          moveTo(identities!, 'ROUTED');
-          break;
-        case 'ESCALATE':
-          moveTo([user(ESCALATION_USER)], 'ESCALATED');
-          break;
-        case 'SKIP_CURRENT_ASSIGNMENT':
-          moveTo(task.route.shift()!, 'SKIPPED');
-          break;
-        case 'PUSHBACK': {
-          const back = task.previousAssignees.pop()!;
-          task.route.unshift(task.assignees);
-          task.assignees = back;
-          task.acquiredBy = undefined;
-          task.substate = 'PUSHED_BACK';
-          task.assignedDate = now;
-          break;
-        }
-        case 'INFO_REQUEST':
-          task.infoReturnTo = task.assignees;
-          task.assignees = identities!;
-          task.acquiredBy = undefined;
-          task.state = 'INFO_REQUESTED';
-          task.substate = 'INFO_REQUESTED';
-          break;
-        case 'INFO_SUBMIT':
-          task.assignees = task.infoReturnTo ?? task.assignees;
-          task.infoReturnTo = undefined;
-          task.state = 'ASSIGNED';
-          task.substate = 'INFO_SUBMITTED';
-          break;
-        case 'SUSPEND':
-          task.state = 'SUSPENDED';
-          break;
-        case 'RESUME':
-          task.state = 'ASSIGNED';
-          task.substate = 'RESUMED';
-          break;
-        case 'WITHDRAW':
-          task.state = 'WITHDRAWN';
-          break;
-        case 'DELETE':
-          task.state = 'DELETED';
-          break;
-        case 'PURGE':
-          tasks.delete(String(task.number));
-          return res.json({ title: `Task ${task.number} purged successfully.` });
-        case 'SAVE':
-          break;
-      }
-    }
-    if (comment !== undefined) task.comments.push({ commentStr: comment, commentScope: 'TASK', updatedBy: caller, updatedDate: now });
-    if (body.priority !== undefined) task.priority = body.priority as number;
-    task.updatedDate = now;
-    res.json(render(task));
-  });
-
-  app.use((_req: Request, res: Response) => {
-    fail(res, 404, 'Not Found', 'The requested resource does not exist');
-  });
+  app.use((_req, res) => fail(res, 404, 'Not Found', 'The requested resource does not exist'));
 
   return { vendor: 'oracle-bpm', handler: app, calls };
 }

@@ -43,9 +43,6 @@ export const oracleBpm: Adapter<OracleOptions> = {
     if (!isValidTimeZone(zone)) {
       throw new Error(`backends.${backend.name}.timeZone: '${String(zone)}' is not an IANA time zone known to this runtime`);
     }
-    if (backend.auth.type !== 'basic' && backend.auth.type !== 'bearer') {
-      throw new Error(`backends.${backend.name}.auth.type: oracle-bpm takes basic or bearer, not '${backend.auth.type}'`);
-    }
     return { backend: backend.name, timeZone: zone };
   },
   translate: translateAction,

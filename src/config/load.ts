@@ -5,6 +5,7 @@ import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import configSchema from '../../schemas/config.schema.json';
 import { ADAPTERS } from '../../adapters';
 import type { AuthConfig } from '../core/adapter';
+import { STANDARD_AUTH_TYPES, type AuthTypeSchema } from '../core/auth';
 
 export interface ApiKeyConfig {
   name: string;
@@ -21,10 +22,10 @@ export interface RawBackendConfig {
   timeoutMs: number;
   concurrency: number;
   maxQueue?: number;
-  connectTimeoutMs?: number;
+  connectTimeoutMs: number;
   tryTimeoutMs?: number;
-  retries?: { max?: number; baseDelayMs?: number; maxDelayMs?: number; budgetPercent?: number };
-  circuitBreaker?: { failureThreshold?: number; openMs?: number };
+  retries: { max: number; baseDelayMs: number; maxDelayMs: number; budgetPercent: number };
+  circuitBreaker: { failureThreshold: number; openMs: number };
   [vendorKey: string]: unknown;
 }
 
@@ -49,9 +50,26 @@ export function fullConfigSchema(): object {
   backend.properties.vendor = { enum: Object.keys(ADAPTERS) };
   backend.allOf = Object.values(ADAPTERS).map((adapter) => ({
     if: { properties: { vendor: { const: adapter.vendor } }, required: ['vendor'] },
-    then: { properties: adapter.optionsSchema.properties, required: adapter.optionsSchema.required ?? [] },
+    then: {
+      properties: { ...adapter.optionsSchema.properties, auth: authSchema({ ...STANDARD_AUTH_TYPES, ...adapter.authTypes }) },
+      required: adapter.optionsSchema.required ?? [],
+    },
   }));
   return schema;
+}
+
+/** The `auth` object of one vendor's backends: the standard types and the vendor's own, each with its keys. */
+function authSchema(types: Record<string, AuthTypeSchema>): object {
+  return {
+    type: 'object',
+    required: ['type'],
+    properties: { type: { enum: Object.keys(types) } },
+    allOf: Object.entries(types).map(([type, keys]) => ({
+      if: { properties: { type: { const: type } } },
+      then: { properties: keys.properties, required: keys.required },
+    })),
+    unevaluatedProperties: false,
+  };
 }
 
 let validator: ReturnType<Ajv2020['compile']> | undefined;

@@ -1,8 +1,9 @@
 // The spec every vendor adapter implements: a capability manifest plus pure translate/parse functions.
 import type { ActionCommand, ActionName } from './actions';
 import type { Task, TaskListQuery, TaskPage } from './task';
+import type { AuthTypeSchema } from './auth';
 import type { GatewayError } from './errors';
-import type { OutboundAuth } from '../transport/auth';
+import type { AuthContext, OutboundAuth } from './ports';
 
 /** A request to a vendor, relative to the backend's baseUrl. Bodies are exact text (JSON or XML). */
 export interface VendorRequest {
@@ -48,11 +49,11 @@ export interface BackendConfig {
   [vendorKey: string]: unknown;
 }
 
-export type AuthConfig =
-  | { type: 'token'; token: string }
-  | { type: 'basic'; username: string; password: string }
-  | { type: 'bearer'; token: string }
-  | { type: 'iam-password'; iamUrl: string; domain: string; username: string; password: string; project: string };
+/** A backend's configured auth: `type` plus that type's keys (standard ones in core/auth.ts, vendor ones in the adapter). */
+export interface AuthConfig {
+  type: string;
+  [key: string]: unknown;
+}
 
 export interface Adapter<Options = BackendConfig> {
   readonly vendor: string;
@@ -94,11 +95,13 @@ export interface Adapter<Options = BackendConfig> {
   searchTask?(taskId: string, opts: Options): Generator<TaskListQuery, void, TaskPage>;
   /** True when the vendor refused because the gateway's token expired: one refresh-and-retry is safe. */
   isAuthExpired?(res: VendorResponse): boolean;
+  /** Auth types of this vendor's own, besides the standard basic and bearer (config schema per type). */
+  readonly authTypes?: Record<string, AuthTypeSchema>;
   /**
-   * Vendor-specific credentials on top of the configured ones (e.g. IBM's BPMCSRFToken). `send` reaches the
-   * vendor with the configured credentials only; the returned auth is what every other request uses.
+   * The vendor's auth scheme: builds the backend's outbound auth from its config, for the vendor's own types or
+   * on top of the standard one (IBM's BPMCSRFToken). Absent: the standard scheme.
    */
-  wrapAuth?(auth: OutboundAuth, opts: Options, send: (req: VendorRequest) => Promise<VendorResponse>): OutboundAuth;
+  auth?(config: AuthConfig, opts: Options, ctx: AuthContext): OutboundAuth;
   /** Largest vendor answer this adapter accepts, in bytes (default 10 MiB). */
   readonly maxResponseBytes?: number;
 }

@@ -3,20 +3,17 @@ import type { ActionCommand, ActionName } from './actions';
 import { ACTION_NAMES } from './actions';
 import type { AnyAdapter, VendorCall, VendorRequest, VendorResponse } from './adapter';
 import { GatewayError } from './errors';
+import type { CircuitView, DescribedRequest, OutboundAuth, Transport } from './ports';
 import type { Task, TaskListQuery, TaskPage } from './task';
-import type { DescribedRequest, HttpTransport } from '../transport/http';
-import type { OutboundAuth } from '../transport/auth';
-import type { CircuitView } from '../transport/circuit-breaker';
 
 export interface Backend {
   name: string;
   vendor: string;
   adapter: AnyAdapter;
   options: unknown;
-  transport: Pick<HttpTransport, 'send' | 'describe'>;
+  transport: Transport;
+  /** Its credentials: `secrets()` are scrubbed from anything a vendor echoes back. */
   auth: OutboundAuth;
-  /** Configured credential values: scrubbed from anything a vendor echoes back. */
-  secrets: string[];
   /** The backend's circuit breaker, read-only: /readyz shows it, /metrics can gauge it. Absent: no breaker. */
   circuit?: CircuitView;
 }
@@ -84,25 +81,36 @@ export class Gateway {
     return { dryRun: true, vendorRequests: calls.map((c) => backend.transport.describe(c.request)) };
   }
 
+  /**
+   * Performs the action's vendor calls in order. A failure is a GatewayError whose `mayHaveActed` says whether a
+   * vendor call may have reached the vendor (an answer came, or the outcome is unknown).
+   */
   async perform(cmd: ActionCommand, trace: CallTrace = {}): Promise<ActionResponse> {
     const { backend, calls } = this.plan(cmd);
     const { adapter, options } = backend;
     const warnings = [...adapter.warnings(cmd, options)];
     const applied: ActionName[] = [];
     let last: { status: number; task?: Task; result: 'applied' | 'accepted' } | undefined;
+    let mayHaveActed = false;
     try {
       for (const call of calls) {
-        const res = await this.send(backend, call.request, trace);
+        const res = await this.send(backend, call.request, trace).catch((error: unknown) => {
+          mayHaveActed ||= !certainlyNotSent(error);
+          throw error;
+        });
+        mayHaveActed = true;
         const outcome = scrubbed(backend, () => adapter.parse(res, call, cmd, options));
         applied.push(call.step);
         warnings.push(...(outcome.warnings ?? []));
         last = { status: res.status, task: outcome.task, result: outcome.result };
       }
-    } catch (error) {
+    } catch (caught) {
+      const error = caught instanceof GatewayError ? caught : new GatewayError('INTERNAL_ERROR', 'The action failed unexpectedly', {}, { cause: caught });
+      error.mayHaveActed = mayHaveActed;
       // A multi-call action stops at the first refusal; the client learns exactly what was already applied.
-      if (error instanceof GatewayError && applied.length > 0) error.context.applied = [...applied];
-      // Every 422 tells the client what this backend can do (contract section 7).
-      if (error instanceof GatewayError && error.status === 422) error.context.supportedActions ??= this.supportedActions(backend);
+      if (applied.length > 0) error.context.applied = [...applied];
+      // A vendor refusal tells the client what this backend can do (contract section 7).
+      if (error.code === 'UNSUPPORTED_ACTION') error.context.supportedActions ??= this.supportedActions(backend);
       throw error;
     }
     if (!last) throw new Error(`adapter ${adapter.vendor} translated '${cmd.action}' to no vendor call`);
@@ -178,6 +186,14 @@ export class Gateway {
   }
 }
 
+/**
+ * A failure that leaves no doubt that nothing reached the vendor: the gateway refused to send (circuit open,
+ * queue full, unsafe path) or the vendor could not be reached. A timeout or any answer may have been acted on.
+ */
+function certainlyNotSent(error: unknown): boolean {
+  return error instanceof GatewayError && (error.code === 'BACKEND_UNAVAILABLE' || error.code === 'INVALID_REQUEST');
+}
+
 /** Runs a parse step and removes any configured credential a vendor echoed into an error message. */
 function scrubbed<T>(backend: Backend, parse: () => T): T {
   try {
@@ -185,8 +201,9 @@ function scrubbed<T>(backend: Backend, parse: () => T): T {
   } catch (error) {
     if (error instanceof GatewayError) {
       const vendor = error.context.vendor;
-      if (vendor?.message) vendor.message = redact(vendor.message, backend.secrets);
-      const clean = redact(error.message, backend.secrets);
+      const secrets = backend.auth.secrets();
+      if (vendor?.message) vendor.message = redact(vendor.message, secrets);
+      const clean = redact(error.message, secrets);
       if (clean !== error.message) return rethrow(new GatewayError(error.code, clean, error.context));
     }
     throw error;

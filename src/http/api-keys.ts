@@ -2,13 +2,16 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ApiKeyConfig } from '../config/load';
+import type { Caller } from '../core/action-service';
 import { GatewayError } from '../core/errors';
-import { header } from './answer';
 
-export interface Caller {
-  name: string;
-  backends: string[];
-  scopes: string[];
+export type { Caller } from '../core/action-service';
+export { mayUseBackend } from '../core/action-service';
+
+/** One request header as text (node joins repeated ones with ', '). */
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 // One-shot hash: no Hash object per request (createHash().update().digest() was ~2% of an action).
@@ -41,8 +44,4 @@ function presentedKey(req: IncomingMessage): string | undefined {
   if (bearer) return bearer[1];
   const key = header(req, 'x-api-key');
   return key && key.trim() !== '' ? key.trim() : undefined;
-}
-
-export function mayUseBackend(caller: Caller, backend: string): boolean {
-  return caller.backends.includes('*') || caller.backends.includes(backend);
 }

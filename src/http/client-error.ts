@@ -2,8 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GatewayError } from '../core/errors';
-import { toProblem } from './problem';
+import { GatewayError, problemOf } from '../core/errors';
 
 /** Largest request head (request line plus headers) Node accepts; beyond it the answer is 400 INVALID_REQUEST. */
 export const MAX_HEADER_BYTES = 16 * 1024;
@@ -18,7 +17,7 @@ export function answerClientErrors(server: http.Server): void {
           ? 'The request was not received in time'
           : 'The request is not valid HTTP';
     const requestId = randomUUID();
-    const body = JSON.stringify(toProblem(new GatewayError('INVALID_REQUEST', detail), requestId));
+    const body = JSON.stringify(problemOf(new GatewayError('INVALID_REQUEST', detail), requestId));
     socket.end(
       `HTTP/1.1 400 Bad Request\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
         `X-Request-Id: ${requestId}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,

@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Backend } from '../core/gateway';
+import type { CallTimer } from '../transport/metered';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const WRITE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
@@ -10,14 +11,6 @@ const WRITE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2
 /** Circuit states as gauge values. */
 export const CIRCUIT_VALUES: Record<string, number> = { closed: 0, 'half-open': 1, open: 2 };
 
-/**
- * The hook /metrics and /readyz read a backend's circuit state through. The resilience layer exposes
- * `circuit.state()` on the backend or on its transport; a backend without one has no state to show.
- */
-export function circuitStateOf(backend: Backend): string | undefined {
-  const holder = backend as unknown as { circuit?: { state(): string }; transport: { circuit?: { state(): string } } };
-  return (holder.circuit ?? holder.transport.circuit)?.state();
-}
 
 export class Metrics {
   readonly registry = new Registry();
@@ -51,7 +44,7 @@ export class Metrics {
       collect() {
         this.reset();
         for (const backend of backends()) {
-          const state = circuitStateOf(backend);
+          const state = backend.circuit?.state();
           if (state !== undefined && state in CIRCUIT_VALUES) this.set({ backend: backend.name }, CIRCUIT_VALUES[state]);
         }
       },
@@ -79,6 +72,14 @@ export class Metrics {
     return (req: Request, res: Response, next: NextFunction) => {
       this.track(req.method, res, () => labels(req, res));
       next();
+    };
+  }
+
+  /** Times one backend's vendor calls (the transport's metered decorator), labelled by outcome. */
+  vendorCallTimer(backend: string): CallTimer {
+    return () => {
+      const end = this.vendorDuration.startTimer({ backend });
+      return (outcome) => end({ outcome });
     };
   }
 

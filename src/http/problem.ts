@@ -1,41 +1,28 @@
-// The single bridge from errors to HTTP: every failure leaves as application/problem+json (RFC 9457).
-import { ERROR_CATALOGUE, GatewayError, problemType, type ErrorCode } from '../core/errors';
-import { send, type LocalsResponse } from './answer';
+// The single bridge from errors to HTTP: any error becomes a catalogue error, sent as application/problem+json.
+import type { Response } from 'express';
+import { GatewayError, problemOf } from '../core/errors';
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: ErrorCode;
-  requestId: string;
-  [member: string]: unknown;
+/** Logs what is a bug; `requestId` is all a client learns of it. */
+export type BugLog = (requestId: string, error: unknown) => void;
+
+/** Any error as a catalogue error: ours as they are, the client's faults the framework reports, the rest a 500. */
+export function toGatewayError(error: unknown, requestId: string, logBug: BugLog): GatewayError {
+  if (error instanceof GatewayError && !(error.code === 'INTERNAL_ERROR' && error.cause !== undefined)) return error;
+  const known = fromFrameworkError(error);
+  if (known) return known;
+  logBug(requestId, error instanceof GatewayError ? error.cause : error);
+  return new GatewayError('INTERNAL_ERROR', `An internal error occurred; quote request id ${requestId}`);
 }
 
-export function toProblem(error: GatewayError, requestId: string): Problem {
-  const { retryAfter, ...context } = error.context;
-  const problem: Problem = {
-    type: problemType(error.code),
-    title: ERROR_CATALOGUE[error.code].title,
-    status: error.status,
-    detail: error.message,
-    code: error.code,
-    requestId,
-  };
-  for (const [key, value] of Object.entries(context)) if (value !== undefined) problem[key] = value;
-  void retryAfter;
-  return problem;
-}
-
-export function sendProblem(res: LocalsResponse, error: GatewayError): void {
+export function sendProblem(res: Response, error: GatewayError): void {
   const requestId = String(res.locals.requestId ?? '');
-  const headers: Record<string, string> = {};
-  if (error.context.retryAfter !== undefined) headers['Retry-After'] = String(error.context.retryAfter);
-  send(res, { status: error.status, contentType: 'application/problem+json', body: JSON.stringify(toProblem(error, requestId)), headers, errorCode: error.code });
+  res.locals.errorCode = error.code;
+  if (error.context.retryAfter !== undefined) res.set('Retry-After', String(error.context.retryAfter));
+  res.status(error.status).type('application/problem+json').send(JSON.stringify(problemOf(error, requestId)));
 }
 
-/** Body-parser and other framework errors that are the client's fault, mapped to the catalogue. */
-export function fromFrameworkError(error: unknown): GatewayError | undefined {
+/** Body-parser and router errors that are the client's fault, mapped to the catalogue. */
+function fromFrameworkError(error: unknown): GatewayError | undefined {
   const e = error as { type?: string; status?: number; message?: string };
   // The router could not percent-decode a path parameter (e.g. `%E0%A4%A`).
   if (error instanceof URIError && e.status === 400) return new GatewayError('INVALID_REQUEST', 'The URL path is not validly percent-encoded');

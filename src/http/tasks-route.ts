@@ -5,9 +5,8 @@ import type { Request, Response } from 'express';
 import inboxQuerySchema from '../../schemas/inbox-query.schema.json';
 import { GatewayError } from '../core/errors';
 import type { TaskStatus } from '../core/task';
-import type { InboxSort } from '../store/index-store';
-import type { IndexService } from '../sync/index-service';
-import { mayUseBackend, type Caller } from './api-keys';
+import { mayUseBackend, type Caller } from '../core/action-service';
+import type { IndexService, InboxSort } from '../sync/index-service';
 
 const ajv = new Ajv2020({ strict: true, allErrors: true, useDefaults: true, coerceTypes: true });
 addFormats(ajv, ['date-time']);

@@ -1,12 +1,12 @@
 // The task index as the core sees it: the inbox query, and an action's result applied to the index at once.
 import { GatewayError } from '../core/errors';
 import type { Task, TaskStatus } from '../core/task';
-import type { ChangeRecord, IndexStore, InboxSort, SyncState } from '../store/index-store';
+import { FINAL_STATUSES, type ChangeRecord, type IndexStore, type InboxSort, type SyncState } from '../store/index-store';
 import { decodeInboxCursor, encodeInboxCursor, type NormalizedQuery } from './cursor';
 import { compareTasks, indexable, taskDigest } from './diff';
-import { FINAL_STATUSES } from '../store/index-store';
-import type { SyncConfig } from './scheduler';
-import { syncedBackends } from './scheduler';
+import { syncedBackends, type SyncConfig } from './scheduler';
+
+export type { InboxSort };
 
 export const DEFAULT_INBOX_STATUSES: TaskStatus[] = ['open', 'claimed', 'suspended', 'info_requested'];
 

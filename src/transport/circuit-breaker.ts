@@ -1,92 +1,63 @@
-// Circuit breaker per backend (contract section 8): consecutive failures open it; while open, calls fail fast.
+// Circuit breaker per backend (contract section 8) on cockatiel: consecutive failures open it; while open, calls fail fast.
+import { CircuitState as PolicyState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import type { VendorResponse } from '../core/adapter';
 import { GatewayError } from '../core/errors';
+import type { CircuitState, CircuitView } from '../core/ports';
 
-export type CircuitState = 'closed' | 'open' | 'half-open';
+export type { CircuitState, CircuitView } from '../core/ports';
+
 
 export interface CircuitBreakerOptions {
   /** Consecutive failures (network error, timeout, vendor 5xx) that open the circuit. */
   failureThreshold: number;
   /** How long it stays open before one probe call may pass. */
   openMs: number;
-  now?: () => number;
   onChange?: (from: CircuitState, to: CircuitState) => void;
 }
 
-/** One admitted call: report how it went exactly once. */
-export interface CircuitPermit {
-  success(): void;
-  failure(): void;
-  /** Neither (e.g. the call never left the gateway): the verdict is left to the next call. */
-  neutral(): void;
+const NAMES: Record<PolicyState, CircuitState> = {
+  [PolicyState.Closed]: 'closed',
+  [PolicyState.Open]: 'open',
+  [PolicyState.HalfOpen]: 'half-open',
+  [PolicyState.Isolated]: 'open',
+};
+
+/** Network errors and timeouts count against the vendor; a call refused before it was sent does not. */
+function vendorFailed(error: unknown): boolean {
+  return error instanceof GatewayError && (error.code === 'BACKEND_UNAVAILABLE' || error.code === 'BACKEND_TIMEOUT');
 }
 
-/** What /readyz and /metrics read: the breaker's state, without the means to change it. */
-export interface CircuitView {
-  state(): CircuitState;
-}
-
-export class CircuitBreaker implements CircuitView {
-  private current: CircuitState = 'closed';
-  private failures = 0;
+export class VendorCircuit implements CircuitView {
+  readonly policy: CircuitBreakerPolicy;
   private openedAt = 0;
-  private probing = false;
-  private readonly now: () => number;
+  private current: CircuitState = 'closed';
 
   constructor(private readonly options: CircuitBreakerOptions) {
-    this.now = options.now ?? Date.now;
+    this.policy = circuitBreaker(handleWhen(vendorFailed).orWhenResult((response) => (response as VendorResponse).status >= 500), {
+      breaker: new ConsecutiveBreaker(options.failureThreshold),
+      halfOpenAfter: options.openMs,
+    });
+    this.policy.onBreak(() => {
+      this.openedAt = Date.now();
+    });
+    this.policy.onStateChange((next) => {
+      const before = this.current;
+      this.current = NAMES[next];
+      if (before !== this.current) options.onChange?.(before, this.current);
+    });
   }
 
   /** closed, open, or half-open (open long enough that the next call will be the probe, or the probe is running). */
   state(): CircuitState {
-    if (this.current === 'open' && this.now() - this.openedAt >= this.options.openMs) return 'half-open';
+    if (this.current === 'open' && Date.now() - this.openedAt >= this.options.openMs) return 'half-open';
     return this.current;
   }
 
-  /** Admits a call, or throws 503 BACKEND_UNAVAILABLE without it reaching the vendor. */
-  admit(backend?: string): CircuitPermit {
-    const state = this.state();
-    if (state === 'open' || (state === 'half-open' && this.probing)) {
-      const left = Math.max(0, this.options.openMs - (this.now() - this.openedAt));
-      throw new GatewayError('BACKEND_UNAVAILABLE', `The circuit to ${backend ? `backend '${backend}'` : 'this backend'} is open after repeated failures; not calling the vendor`, {
-        retryAfter: Math.max(1, Math.ceil(left / 1000)),
-      });
-    }
-    const probe = state === 'half-open';
-    if (probe) {
-      this.probing = true;
-      this.set('half-open');
-    }
-    let done = false;
-    const once = (fn: () => void) => () => {
-      if (done) return;
-      done = true;
-      fn();
-    };
-    return {
-      success: once(() => {
-        // A late success of a call admitted before the circuit opened does not cut the open period short.
-        if (!probe && this.current !== 'closed') return;
-        this.failures = 0;
-        this.probing = false;
-        this.set('closed');
-      }),
-      failure: once(() => {
-        if (probe) this.probing = false;
-        this.failures += 1;
-        if (probe || (this.current === 'closed' && this.failures >= this.options.failureThreshold)) {
-          this.openedAt = this.now();
-          this.set('open');
-        }
-      }),
-      neutral: once(() => {
-        if (probe) this.probing = false;
-      }),
-    };
-  }
-
-  private set(next: CircuitState): void {
-    const before = this.current;
-    this.current = next;
-    if (before !== next) this.options.onChange?.(before, next);
+  /** The 503 of a call refused while the circuit is open, with the seconds left until a probe may pass. */
+  openError(backend: string): GatewayError {
+    const left = Math.max(0, this.options.openMs - (Date.now() - this.openedAt));
+    return new GatewayError('BACKEND_UNAVAILABLE', `The circuit to backend '${backend}' is open after repeated failures; not calling the vendor`, {
+      retryAfter: Math.max(1, Math.ceil(left / 1000)),
+    });
   }
 }

@@ -1,4 +1,5 @@
-// When a vendor call may be sent again, how long to wait first, and the budget that keeps retries from piling up.
+// Our own retry rules, applied through cockatiel's retry: when a vendor call may be sent again, how long to wait
+// first, and the budget that keeps retries from piling up. (The defaults live in schemas/config.schema.json.)
 import type { VendorRequest, VendorResponse } from '../core/adapter';
 import { neverSent } from './http';
 
@@ -10,8 +11,6 @@ export interface RetryOptions {
   /** Retries in progress may be at most this share of the calls in flight (at least one). */
   budgetRatio: number;
 }
-
-export const DEFAULT_RETRY: RetryOptions = { maxRetries: 2, baseDelayMs: 100, maxDelayMs: 2000, budgetRatio: 0.2 };
 
 const RETRYABLE_GET_STATUS = new Set([502, 503, 504]);
 

@@ -28,7 +28,7 @@ function errorOf(fn: () => unknown): string {
 test('interpolates ${ENV} and fills defaults', () => {
   const config = parseConfig(valid(), env);
   expect(config.auth.apiKeys[0]).toEqual({ name: 'erp', key: 'erp-key-12345', backends: ['*'], scopes: [] });
-  expect((config.backends.secmaster.auth as { token: string }).token).toBe('hw-token');
+  expect(config.backends.secmaster.auth.token).toBe('hw-token');
   expect(config.server).toEqual({ host: '127.0.0.1', port: 8080, bodyLimit: '1mb', drainMs: 5000 });
   expect(config.backends.secmaster.timeoutMs).toBe(10000);
 });

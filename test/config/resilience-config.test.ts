@@ -1,6 +1,6 @@
 // The resilience and outbound-auth config keys: defaults filled in, bad values named by path, wired into each backend.
 import { ConfigError, parseConfig } from '../../src/config/load';
-import { createBackend } from '../../src/config/backends';
+import { createBackend } from '../../src/compose';
 
 const base = (backend: Record<string, unknown> = {}) => ({
   auth: { apiKeys: [{ name: 'erp', key: 'erp-key-12345', rateLimit: { perMinute: 60 } }] },
@@ -47,16 +47,18 @@ test('auth.type iam-password needs iamUrl, domain, username, password and projec
   expect(errorOf(base({ auth: { ...iam, iamUrl: 'ftp://x' } }))).toContain('backends.s.auth.iamUrl');
 });
 
-test('iam-password is refused for a vendor other than huawei-secmaster', () => {
-  const config = parseConfig(base(), {});
-  const ibm = { ...config.backends.s, vendor: 'ibm-bpm', auth: { type: 'iam-password' as const, iamUrl: 'https://iam.example.com', domain: 'd', username: 'u', password: 'p', project: 'x' } };
-  expect(() => createBackend('i', ibm)).toThrow(/backends\.i\.auth\.type: iam-password/);
+test("a vendor's own auth types are refused for other vendors (iam-password, token are Huawei's)", () => {
+  const iam = { type: 'iam-password', iamUrl: 'https://iam.example.com', domain: 'd', username: 'u', password: 'p', project: 'x' };
+  const ibm = (auth: object) => ({ auth: { apiKeys: [{ name: 'k', key: 'key-12345' }] }, backends: { i: { vendor: 'ibm-bpm', baseUrl: 'https://bpm.example.com', auth } } });
+  expect(errorOf(ibm(iam))).toContain('backends.i.auth.type: must be one of "basic", "bearer"');
+  expect(errorOf(ibm({ type: 'token', token: 't' }))).toContain('backends.i.auth.type: must be one of "basic", "bearer"');
+  expect(parseConfig(ibm({ type: 'bearer', token: 't' }), {}).backends.i.auth).toEqual({ type: 'bearer', token: 't' });
 });
 
 test('each backend gets its own circuit, visible read-only; the IAM password is a secret from the start', () => {
   const config = parseConfig(base({ auth: { type: 'iam-password', iamUrl: 'https://iam.example.com', domain: 'd', username: 'u', password: 'iam-secret-pw', project: 'x' } }), {});
   const backend = createBackend('s', config.backends.s);
   expect(backend.circuit?.state()).toBe('closed');
-  expect(backend.secrets).toContain('iam-secret-pw');
+  expect(backend.auth.secrets()).toContain('iam-secret-pw');
   expect(backend.auth.secretHeaders).toEqual(['X-Auth-Token']);
 });

@@ -9,12 +9,12 @@ import { ADAPTERS } from '../../adapters';
 import { ACTION_NAMES, type ActionCommand } from '../../src/core/actions';
 import type { VendorRequest, VendorResponse } from '../../src/core/adapter';
 import { Gateway } from '../../src/core/gateway';
-import { createBackend } from '../../src/config/backends';
+import { createBackend } from '../../src/compose';
 import { parseConfig, type RawBackendConfig } from '../../src/config/load';
 import { bodyMeaning } from '../helpers/bodies';
 import type { ContractFixture, FixtureRequest, FixtureResponse } from './fixture-types';
 import { caught } from '../helpers/gateway';
-import { useVendorMock } from '../helpers/vendor-mock';
+import { assertAllUsed, nock, useVendorMock } from '../helpers/vendor-mock';
 
 const validTask = new Ajv2020({ strict: false }).compile(taskSchema);
 
@@ -56,43 +56,39 @@ function expectRequest(actual: VendorRequest, expected: FixtureRequest): void {
   expect(bodyMeaning(actual.body, kind)).toEqual(bodyMeaning(expectedBody(expected), kind));
 }
 
-const vendors = useVendorMock();
+useVendorMock();
 
 /**
- * Where a fixture path goes in the MockAgent: the baseUrl's origin (its MockPool), and the intercept path with the
- * baseUrl's own path in front (a MockAgent origin has no path; K2's baseUrl has one).
+ * Where a fixture path goes: the baseUrl's origin, and the intercept path with the baseUrl's own path in front
+ * (K2's baseUrl has one).
  */
-function vendorAt(baseUrl: string, path: string) {
+function vendorAt(baseUrl: string, path: string, reqheaders?: Record<string, string>) {
   const url = new URL(baseUrl);
   const basePath = url.pathname.replace(/\/+$/, '');
-  return { pool: vendors().get(url.origin), path: basePath + path };
+  return { scope: nock(url.origin, { reqheaders }), path: basePath + path };
 }
 
 /**
- * Registers one MockAgent interceptor that only matches the exact method, path (its query compared as parameters,
+ * Registers one nock interceptor that only matches the exact method, path (its query compared as parameters,
  * in any order), headers (the listed ones, names case-insensitive, values exact) and body meaning.
  */
 function intercept(baseUrl: string, call: { request: FixtureRequest; response: FixtureResponse }, delayMs = 0): void {
   const { request, response } = call;
   const kind = bodyKind(request);
   const want = JSON.stringify(bodyMeaning(expectedBody(request), kind));
-  const { pool, path } = vendorAt(baseUrl, request.path);
+  const { scope, path } = vendorAt(baseUrl, request.path, request.headers);
   const res = responseOf(response);
-  const scope = pool
-    .intercept({
-      path,
-      method: request.method,
-      headers: request.headers ?? {},
-      body: (body: string | undefined) => {
-        try {
-          return JSON.stringify(bodyMeaning(body || undefined, kind)) === want;
-        } catch {
-          return false; // a body that does not even parse as the expected kind
-        }
-      },
-    })
-    .reply(res.status, res.body, { headers: res.headers });
-  if (delayMs) scope.delay(delayMs);
+  // nock hands a body that parses as JSON over parsed: it is written back to text for bodyMeaning.
+  const sameMeaning = (body: unknown) => {
+    try {
+      const text = typeof body === 'string' ? body : JSON.stringify(body);
+      return JSON.stringify(bodyMeaning(text || undefined, kind)) === want;
+    } catch {
+      return false; // a body that does not even parse as the expected kind
+    }
+  };
+  const interceptor = scope.intercept(path, request.method, sameMeaning);
+  (delayMs ? interceptor.delay(delayMs) : interceptor).reply(res.status, res.body, res.headers);
 }
 
 function gatewayFor(fixture: ContractFixture): Gateway {
@@ -113,15 +109,19 @@ describe.each(Object.keys(ADAPTERS))('adapter %s', (vendor) => {
   });
 
   test('every unsupported action is refused with 422 before any vendor call', async () => {
-    vendors().enableCallHistory();
+    const requests: string[] = [];
+    const record = (req: Request) => {
+      requests.push(`${req.method} ${req.url}`);
+    };
+    nock.emitter.on('no match', record);
     const gateway = gatewayFor(fixture);
     for (const action of ACTION_NAMES.filter((a) => !adapter.actions[a])) {
       const error = await caught(gateway.perform(command({ taskId: 'any', action })));
       expect(error.code).toBe('UNSUPPORTED_ACTION');
       expect(error.context.supportedActions).toEqual(ACTION_NAMES.filter((a) => adapter.actions[a]));
     }
-    expect(vendors().pendingInterceptors()).toEqual([]);
-    expect(vendors().getCallHistory()?.calls() ?? []).toEqual([]);
+    nock.emitter.removeListener('no match', record);
+    expect(requests).toEqual([]);
   });
 
   describe.each(fixture.actions.map((c) => [c.name, c] as const))('action: %s', (_name, c) => {
@@ -132,7 +132,7 @@ describe.each(Object.keys(ADAPTERS))('adapter %s', (vendor) => {
       if (!('error' in c.expect)) expect(calls).toHaveLength(c.calls.length);
     });
 
-    test('through the gateway and the real transport (mocked vendor, undici MockAgent)', async () => {
+    test('through the gateway and the real transport (mocked vendor, nock)', async () => {
       [...c.calls, ...(c.followUps ?? [])].forEach((call) => intercept(fixture.backend.baseUrl, call));
       const gateway = gatewayFor(fixture);
       if ('error' in c.expect) {
@@ -151,7 +151,7 @@ describe.each(Object.keys(ADAPTERS))('adapter %s', (vendor) => {
         }
         if (c.expect.vendorStatus) expect(result.vendor.status).toBe(c.expect.vendorStatus);
       }
-      vendors().assertNoPendingInterceptors();
+      assertAllUsed();
     });
   });
 
@@ -197,8 +197,8 @@ describe.each(Object.keys(ADAPTERS))('adapter %s', (vendor) => {
     ];
 
     test.each(rows)('vendor %s on an action', async (_label, response, code, status) => {
-      const { pool, path } = vendorAt(fixture.backend.baseUrl, probe.request.path);
-      pool.intercept({ path, method: probe.request.method }).reply(response.status, response.body, { headers: response.headers });
+      const { scope, path } = vendorAt(fixture.backend.baseUrl, probe.request.path);
+      scope.intercept(path, probe.request.method).reply(response.status, response.body, response.headers);
       const error = await caught(gatewayFor(fixture).perform(command(probe.command)));
       expect({ code: error.code, status: error.status }).toEqual({ code, status });
       expect(error.context.vendor?.status).toBe(response.status);
@@ -207,16 +207,16 @@ describe.each(Object.keys(ADAPTERS))('adapter %s', (vendor) => {
     });
 
     test('garbled body on get task is BACKEND_ERROR', async () => {
-      const { pool, path } = vendorAt(fixture.backend.baseUrl, fixture.getTask.request.path);
-      pool.intercept({ path, method: 'GET' }).reply(200, '{"garbled": <<<', { headers: { 'Content-Type': 'application/json' } });
+      const { scope, path } = vendorAt(fixture.backend.baseUrl, fixture.getTask.request.path);
+      scope.get(path).reply(200, '{"garbled": <<<', { 'Content-Type': 'application/json' });
       const error = await caught(gatewayFor(fixture).getTask(backendName, probe.command.taskId));
       expect({ code: error.code, status: error.status }).toEqual({ code: 'BACKEND_ERROR', status: 502 });
     });
 
     test('no answer within timeoutMs is BACKEND_TIMEOUT', async () => {
       const timeoutMs = backendConfig(fixture).timeoutMs;
-      const { pool, path } = vendorAt(fixture.backend.baseUrl, probe.request.path);
-      pool.intercept({ path, method: probe.request.method }).reply(200, '').delay(timeoutMs + 500);
+      const { scope, path } = vendorAt(fixture.backend.baseUrl, probe.request.path);
+      scope.intercept(path, probe.request.method).delay(timeoutMs + 500).reply(200, '');
       const error = await caught(gatewayFor(fixture).perform(command(probe.command)));
       expect({ code: error.code, status: error.status }).toEqual({ code: 'BACKEND_TIMEOUT', status: 504 });
     });
@@ -227,8 +227,8 @@ describe.each(Object.keys(ADAPTERS))('adapter %s', (vendor) => {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const { port } = server.address() as net.AddressInfo;
       await new Promise((resolve) => server.close(resolve));
-      // Only this closed port may be reached for real; the MockAgent refuses every other unmatched call.
-      vendors().enableNetConnect(`127.0.0.1:${port}`);
+      // Only this closed port may be reached for real; nock refuses every other unmatched call.
+      nock.enableNetConnect(`127.0.0.1:${port}`);
       const closed = { ...backendConfig(fixture), baseUrl: `http://127.0.0.1:${port}` };
       const gateway = new Gateway([createBackend(backendName, closed)]);
       const error = await caught(gateway.perform(command(probe.command)));

@@ -30,7 +30,7 @@ export interface ActionCase {
   command: Omit<ActionCommand, 'backend'>;
   /** The calls translate() must produce, in order, each with the vendor's canned answer. */
   calls: FixtureCall[];
-  /** Extra calls the gateway makes afterwards (a re-read), matched only in the end-to-end (mocked vendor, undici MockAgent) run. */
+  /** Extra calls the gateway makes afterwards (a re-read), matched only in the end-to-end (mocked vendor, nock) run. */
   followUps?: FixtureCall[];
   expect:
     | { result: 'applied' | 'accepted'; warnings?: string[]; task?: Record<string, unknown>; vendorStatus?: number }

@@ -1,7 +1,10 @@
-// Renders the README's action x vendor matrix from the adapters' manifests (used by readme.test.ts;
-// refresh the README with `npx tsc -p tsconfig.json --outDir /tmp/tg && NODE_PATH=$PWD/node_modules node /tmp/tg/test/docs/render-matrix.js`).
+// Renders docs/api.md's action x vendor matrix from the adapters' manifests (checked by docs.test.ts,
+// written by `npm run docs`).
 import { ADAPTERS } from '../../adapters';
 import { ACTION_NAMES } from '../../src/core/actions';
+
+export const MATRIX_START = '<!-- matrix:start -->';
+export const MATRIX_END = '<!-- matrix:end -->';
 
 export function renderMatrix(): string {
   const vendors = Object.keys(ADAPTERS);

@@ -3,7 +3,7 @@
 import { createIbmBpmEmulator, IBM_BPM_EMULATOR_DEFAULTS, type IbmBpmEmulator, type IbmBpmEmulatorOptions } from '../../adapters/ibm-bpm/emulator';
 import type { ActionCommand } from '../../src/core/actions';
 import { Gateway } from '../../src/core/gateway';
-import { createBackend } from '../../src/config/backends';
+import { createBackend } from '../../src/compose';
 import { parseConfig } from '../../src/config/load';
 import { listen, type RunningEmulator } from '../../src/emulators/emulator';
 import { startStack, type Stack } from '../helpers/stack';

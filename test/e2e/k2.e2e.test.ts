@@ -3,7 +3,7 @@
 import { createK2Emulator, K2_EMULATOR_DEFAULTS as D, type K2Emulator } from '../../adapters/k2/emulator';
 import type { ActionCommand } from '../../src/core/actions';
 import { Gateway } from '../../src/core/gateway';
-import { createBackend } from '../../src/config/backends';
+import { createBackend } from '../../src/compose';
 import { parseConfig } from '../../src/config/load';
 import { listen, type RunningEmulator } from '../../src/emulators/emulator';
 import { startStack } from '../helpers/stack';

@@ -3,7 +3,7 @@
 import { createOracleBpmEmulator, ORACLE_BPM_EMULATOR_DEFAULTS as D, type OracleShape } from '../../adapters/oracle-bpm/emulator';
 import type { ActionCommand } from '../../src/core/actions';
 import { Gateway } from '../../src/core/gateway';
-import { createBackend } from '../../src/config/backends';
+import { createBackend } from '../../src/compose';
 import { parseConfig } from '../../src/config/load';
 import { listen, type Emulator, type RunningEmulator } from '../../src/emulators/emulator';
 import { startStack, type Stack } from '../helpers/stack';

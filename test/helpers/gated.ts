@@ -3,12 +3,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { createSecMasterEmulator } from '../../adapters/huawei-secmaster/emulator';
-import { createBackend } from '../../src/config/backends';
+import { createBackend, createGatewayApp } from '../../src/compose';
+import { Metrics } from '../../src/http/metrics';
+import { meteredTransport } from '../../src/transport/metered';
 import { parseConfig, type GatewayConfig } from '../../src/config/load';
 import type { VendorRequest, VendorResponse } from '../../src/core/adapter';
 import { Gateway } from '../../src/core/gateway';
 import { listen, type Emulator } from '../../src/emulators/emulator';
-import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/log';
 import { SqliteStore } from '../../src/store/sqlite-store';
 import type { Store } from '../../src/store/store';
@@ -67,11 +68,13 @@ export async function startGated(options: { store?: Store; wrap?: (app: http.Req
       await store.close();
     },
   };
-  backend.transport = {
+  const metrics = new Metrics(() => [backend]);
+  // As the composition root wires it: vendor calls timed outermost, here around the test's interception.
+  backend.transport = meteredTransport({
     send: (request: VendorRequest) => gated.intercept(request, () => real.send(request)),
     describe: (request: VendorRequest) => real.describe(request),
-  };
-  const app = createApp({ config, gateway: new Gateway([backend]), logger: createLogger('debug', stream), store });
+  }, metrics.vendorCallTimer('secmaster'));
+  const app = createGatewayApp({ config, gateway: new Gateway([backend]), logger: createLogger('debug', stream), store, metrics });
   const server = http.createServer(options.wrap ? options.wrap(app) : app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   gated.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,5 +1,5 @@
 // Builds a gateway core for one backend config (through the real config validation) and catches its errors.
-import { createBackend } from '../../src/config/backends';
+import { createBackend } from '../../src/compose';
 import { parseConfig } from '../../src/config/load';
 import { GatewayError } from '../../src/core/errors';
 import { Gateway } from '../../src/core/gateway';

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { EMULATORS } from '../../adapters';
-import { loadConfigFile, type GatewayConfig } from '../../src/config/load';
+import { EMULATORS } from '../../adapters/emulators';
+import { loadConfigFile, parseConfig, type GatewayConfig } from '../../src/config/load';
 import { listen, type Emulator, type RunningEmulator } from '../../src/emulators/emulator';
 import { createLogger } from '../../src/log';
 import { startGateway, type RunningGateway } from '../../src/server';
@@ -23,7 +23,10 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(configure: (config: GatewayConfig) => void = () => {}): Promise<Stack> {
+/** The config as a test edits it: backends loosely typed, validated again (defaults filled in) after the edit. */
+export type EditableConfig = GatewayConfig & { backends: Record<string, any> };
+
+export async function startStack(configure: (config: EditableConfig) => void = () => {}): Promise<Stack> {
   const config = loadConfigFile(path.join(__dirname, '../../config/sandbox.yaml'), {});
   config.server.port = 0;
   const emulators: Record<string, Emulator> = {};
@@ -41,13 +44,14 @@ export async function startStack(configure: (config: GatewayConfig) => void = ()
   // Each stack gets its own audit and idempotency store (a configure callback may choose another).
   config.store = { type: 'sqlite', path: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-stack-')), 'taskgate.db') };
   configure(config);
+  const validated = parseConfig(config, {});
   const logs: string[] = [];
   const stream = new PassThrough();
   stream.on('data', (chunk: Buffer) => logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  const gateway = await startGateway(config, createLogger('debug', stream));
+  const gateway = await startGateway(validated, createLogger('debug', stream));
   return {
     url: gateway.url,
-    config,
+    config: validated,
     gateway,
     emulators,
     logs,

@@ -25,7 +25,7 @@ describe('audit', () => {
     expect(audit.status).toBe(200);
     expect(audit.body.items).toEqual([{
       time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), requestId: 'req-audit-1', keyName: 'sandbox', onBehalfOf: 'alice@example.com',
-      backend: 'secmaster', taskId: SECMASTER_TASK, action: 'approve', parameters: { comment: 'Verified' }, result: 'applied', vendorStatus: 200,
+      backend: 'secmaster', taskId: SECMASTER_TASK, action: 'approve', parameters: { comment: 'Verified' }, result: 'applied', vendorStatus: 200, via: 'rest',
       durationMs: expect.any(Number),
     }]);
     expect(audit.body.nextCursor).toBeUndefined();

@@ -1,6 +1,6 @@
 // POST /v1/actions/batch (contract section 8): envelope 400 as a whole, each item on its own, order kept, every item audited.
 import { GatewayError } from '../../src/core/errors';
-import { BATCH_CONCURRENCY_PER_BACKEND } from '../../src/http/batch-route';
+import { BATCH_CONCURRENCY_PER_BACKEND } from '../../src/http/action-routes';
 import { deferred, SECMASTER_TASK, SECMASTER_TASK_2, startGated, vendorActions, type Gated } from '../helpers/gated';
 
 let gw: Gated;
@@ -47,7 +47,7 @@ test('each item is answered in order: successes have result, problems status and
 
   const audit = (await gw.request('GET', '/v1/audit?limit=100')).body.items;
   expect(audit).toHaveLength(7);
-  expect(audit.every((i: any) => i.batch === true && i.onBehalfOf === 'bob' && i.keyName === 'sandbox')).toBe(true);
+  expect(audit.every((i: any) => i.via === 'batch' && i.onBehalfOf === 'bob' && i.keyName === 'sandbox')).toBe(true);
   expect(audit.map((i: any) => i.result ?? i.errorCode).sort()).toEqual(
     ['BACKEND_NOT_FOUND', 'BACKEND_REJECTED', 'INVALID_REQUEST', 'INVALID_REQUEST', 'UNSUPPORTED_ACTION', 'applied', 'applied']);
 });

@@ -5,10 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { ACTION_NAMES } from '../../src/core/actions';
 import { Gateway } from '../../src/core/gateway';
-import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/log';
 import { parseConfig } from '../../src/config/load';
-import { createBackends } from '../../src/config/backends';
+import { createBackends, createGatewayApp } from '../../src/compose';
+import { SqliteStore } from '../../src/store/sqlite-store';
 import { startStack, type Stack } from '../helpers/stack';
 
 const TASK = '3e4c170e-7cc9-11f0-9216-fa163e209978';
@@ -161,7 +161,9 @@ test('an unexpected failure is a 500 INTERNAL_ERROR with no stack, logged with i
   const logs: string[] = [];
   const stream = new PassThrough();
   stream.on('data', (c: Buffer) => logs.push(c.toString()));
-  const server = http.createServer(createApp({ config, gateway, logger: createLogger('info', stream) }));
+  const store = new SqliteStore(':memory:');
+  await store.init();
+  const server = http.createServer(createGatewayApp({ config, gateway, store, logger: createLogger('info', stream) }));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/backends`, { headers: { 'X-API-Key': 'internal-key-1' } });
   const body = (await res.json()) as { code: string };
@@ -210,7 +212,7 @@ test('the action route answers the vendor object in the task only with ?include=
     expect(plain.body.task.raw).toBeUndefined();
     const raw = await stack.request('POST', '/v1/backends/oracle/tasks/200041/actions?include=raw', { body: { action: 'release' } });
     expect(raw.status).toBe(200);
-    expect(raw.body.task.raw).toMatchObject({ kind: 'task', id: '200041' });
+    expect(raw.body.task.raw).toMatchObject({ kind: 'task', metadata: { number: 200041 } });
     expect((await stack.request('POST', '/v1/backends/oracle/tasks/200041/actions?include=all', { body: { action: 'claim' } })).status).toBe(400);
   } finally {
     await stack.close();

@@ -1,5 +1,6 @@
 // Idempotency-Key on the action route (contract sections 4 and 8): replay, reuse, in-flight duplicates, what is stored.
 import { GatewayError } from '../../src/core/errors';
+import { fingerprint, IDEMPOTENCY_TTL_MS } from '../../src/core/action-service';
 import { deferred, SECMASTER_TASK, SECMASTER_TASK_2, startGated, vendorActions, type Gated } from '../helpers/gated';
 
 const ACTIONS = `/v1/backends/secmaster/tasks/${SECMASTER_TASK}/actions`;
@@ -50,7 +51,7 @@ test('keys are scoped to the API key that sent them', async () => {
   expect(vendorActions(gw.emulator)).toBe(calls + 1);
 });
 
-test('a duplicate while the first is still running is 409 CONFLICT; afterwards it replays', async () => {
+test('a duplicate while the first is still running is 409 IDEMPOTENCY_KEY_IN_USE with Retry-After, never CONFLICT; afterwards it replays', async () => {
   const hold = deferred();
   const reached = deferred();
   gw.intercept = async (_req, pass) => {
@@ -62,7 +63,8 @@ test('a duplicate while the first is still running is 409 CONFLICT; afterwards i
   await reached.promise;
   const duplicate = await gw.request('POST', ACTIONS_2, { body: { action: 'terminate' }, headers: key('slow') });
   expect(duplicate.status).toBe(409);
-  expect(duplicate.body).toMatchObject({ code: 'CONFLICT', detail: expect.stringMatching(/still running/) });
+  expect(duplicate.body).toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_USE', detail: expect.stringMatching(/still running/) });
+  expect(duplicate.headers.get('retry-after')).toBe('1');
   hold.resolve();
   expect((await first).status).toBe(200);
   const later = await gw.request('POST', ACTIONS_2, { body: { action: 'terminate' }, headers: key('slow') });
@@ -126,4 +128,20 @@ test('dry-run ignores the key and sends nothing', async () => {
   const dry = await gw.request('POST', `${ACTIONS}?dryRun=true`, { body: { action: 'approve' }, headers: key('dry') });
   expect(dry.body.dryRun).toBe(true);
   expect((await gw.request('POST', ACTIONS, { body: { action: 'approve' }, headers: key('dry') })).headers.get('idempotent-replayed')).toBeNull();
+});
+
+test('a key whose first request was cut off by a crash is 409 IDEMPOTENCY_KEY_IN_USE saying the outcome is unknown', async () => {
+  const body = { action: 'terminate' };
+  // What a crash leaves behind: a claim never completed, started 16 minutes ago by this caller.
+  const startedMs = Date.now() - 16 * 60_000;
+  const claim = await gw.store.claimIdempotencyKey({
+    scope: 'sandbox', key: 'crashed', fingerprint: fingerprint('secmaster', SECMASTER_TASK_2, {}, body), nowMs: startedMs, ttlMs: IDEMPOTENCY_TTL_MS,
+  });
+  expect(claim.outcome).toBe('claimed');
+  const calls = vendorActions(gw.emulator);
+  const res = await gw.request('POST', ACTIONS_2, { body, headers: key('crashed') });
+  expect(res.status).toBe(409);
+  expect(res.body).toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_USE', detail: expect.stringMatching(/outcome is unknown/) });
+  expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(3600);
+  expect(vendorActions(gw.emulator)).toBe(calls);
 });

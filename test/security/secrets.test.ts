@@ -1,7 +1,7 @@
 // No configured credential, inbound or outbound, ever shows: every answer, header, log line, metric and audit row is searched for them.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { secretsOf } from '../../src/transport/auth';
+import { createBackend } from '../../src/compose';
 import { startStack, SANDBOX_KEY, type Stack } from '../helpers/stack';
 
 const ECHO_TOKEN = 'echo-secret-token-777';
@@ -66,7 +66,7 @@ describe('credentials never leave the gateway', () => {
 
   test('no configured secret appears in any answer, header, log line, metric or audit row', () => {
     const secrets = [
-      ...Object.values(stack.config.backends).flatMap((b) => secretsOf(b.auth)),
+      ...Object.entries(stack.config.backends).flatMap(([name, b]) => createBackend(name, b).auth.secrets()),
       ...stack.config.auth.apiKeys.map((k) => k.key),
     ].filter((s) => s.length >= 6);
     expect(secrets).toContain(ECHO_TOKEN);

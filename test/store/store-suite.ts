@@ -7,7 +7,7 @@ const at = (ms: number) => new Date(T0 + ms).toISOString();
 export function record(over: Partial<AuditRecord> = {}): AuditRecord {
   return {
     time: at(0), requestId: 'r', keyName: 'erp', backend: 'secmaster', taskId: 't1', action: 'approve',
-    parameters: { comment: 'ok' }, result: 'applied', vendorStatus: 200, durationMs: 12.5, ...over,
+    parameters: { comment: 'ok' }, result: 'applied', vendorStatus: 200, durationMs: 12.5, via: 'rest', ...over,
   };
 }
 
@@ -26,7 +26,7 @@ export function storeSuite(open: () => Promise<Store>): void {
   });
 
   test('an audit record reads back exactly, optional fields absent when not given', async () => {
-    const full = record({ onBehalfOf: 'alice@example.com', errorCode: undefined, replayed: true, batch: true, parameters: { comment: 'x', data: { a: '1' } } });
+    const full = record({ onBehalfOf: 'alice@example.com', errorCode: undefined, replayed: true, via: 'batch', parameters: { comment: 'x', data: { a: '1' } } });
     await store.recordAudit(full);
     const bare = record({ time: at(1), result: undefined, vendorStatus: undefined, errorCode: 'UNSUPPORTED_ACTION', action: 'claim', parameters: {} });
     await store.recordAudit(bare);

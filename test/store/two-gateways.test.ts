@@ -72,7 +72,7 @@ const KEY = 'erp-key-123456';
     // The loser answers at once; the winner is held at the vendor.
     const loser = await Promise.race(both);
     expect(loser.status).toBe(409);
-    expect(((await loser.json()) as { code: string }).code).toBe('CONFLICT');
+    expect(((await loser.json()) as { code: string }).code).toBe('IDEMPOTENCY_KEY_IN_USE');
     release();
     const statuses = (await Promise.all(both)).map((r) => r.status).sort();
     expect(statuses).toEqual([200, 409]);
@@ -84,6 +84,6 @@ const KEY = 'erp-key-123456';
     expect(emulator.calls.filter((c) => c.method === 'PUT')).toHaveLength(1);
     // One trail: either instance shows every attempt.
     const audit = (await (await fetch(`http://127.0.0.1:${ports[1]}/v1/audit`, { headers: { 'X-API-Key': KEY } })).json()) as { items: { errorCode?: string; result?: string }[] };
-    expect(audit.items.map((i) => i.result ?? i.errorCode).sort()).toEqual(['CONFLICT', 'applied', 'applied', 'applied']);
+    expect(audit.items.map((i) => i.result ?? i.errorCode).sort()).toEqual(['IDEMPOTENCY_KEY_IN_USE', 'applied', 'applied', 'applied']);
   }, 30_000);
 });

@@ -2,7 +2,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import type { Caller } from '../../src/http/api-keys';
+import type { Caller } from '../../src/core/action-service';
 import { GatewayError } from '../../src/core/errors';
 import { inboxHandler, syncHandler } from '../../src/http/tasks-route';
 import { SqliteStore } from '../../src/store/sqlite-store';

@@ -69,3 +69,37 @@ test('TERMINATE cancels; comments get epoch-ms times; bad bodies and unknown tas
 test('an unknown workspace is refused', async () => {
   expect((await call('GET', `/v1/${D.projectId}/workspaces/other/soc/tasks`)).status).toBe(404);
 });
+
+test('Content-Type is required on every task call, GETs included', async () => {
+  const res = await fetch(emu.url + BASE, { headers: { 'X-Auth-Token': D.token } });
+  expect(res.status).toBe(400);
+  expect(((await res.json()) as any).code).toBe('SecMaster.00010001');
+  const text = await fetch(`${emu.url}${BASE}/${WAITING}`, { method: 'PUT', headers: { 'X-Auth-Token': D.token, 'Content-Type': 'text/plain' }, body: '{"action":"CONTINUE"}' });
+  expect(text.status).toBe(400);
+  expect((await call('GET', `${BASE}/${WAITING}`)).body.data.status).toBe('waiting');
+});
+
+test('business_type must be a documented type; dates must be in the documented Z+0800 form, not plain ISO', async () => {
+  expect((await call('GET', `${BASE}?business_type=SOMETHING`)).status).toBe(400);
+  expect((await call('GET', `${BASE}?from_date=${encodeURIComponent('2025-08-20T09:00:00.000Z')}`)).status).toBe(400);
+  expect((await call('GET', `${BASE}?to_date=${encodeURIComponent('2025-08-20T09:00:00.000+08:00')}`)).status).toBe(400);
+  expect((await call('GET', `${BASE}?to_date=${encodeURIComponent('2025-08-20T09:00:00.000Z+0800')}`)).status).toBe(200);
+});
+
+describe('offsetUnit', () => {
+  const names = async (query: string) => (await call('GET', `${BASE}?sort_dir=ASC&${query}`)).body.data.map((t: any) => t.id);
+
+  test("'record' (default): offset skips that many records", async () => {
+    const all = await names('limit=3');
+    expect(await names('offset=1&limit=2')).toEqual(all.slice(1, 3));
+  });
+
+  test("'page': offset counts pages of limit records, so the record reading gives another page", async () => {
+    const all = await names('limit=3');
+    await emu.close();
+    emu = await listen(createSecMasterEmulator({ offsetUnit: 'page' }));
+    expect(await names('offset=1&limit=2')).toEqual(all.slice(2, 3));
+    expect(await names('offset=0&limit=2')).toEqual(all.slice(0, 2));
+    expect((await call('GET', `${BASE}?offset=1&limit=2`)).body).toMatchObject({ page: 1, size: 2, total: 3 });
+  });
+});

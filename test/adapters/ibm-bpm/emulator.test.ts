@@ -16,7 +16,7 @@ afterEach(async () => running?.close());
 
 const taskUrl = (tkiid: string, suffix = '') => `${running.url}/rest/bpm/htm/v1/task/${encodeURIComponent(tkiid)}${suffix}`;
 
-async function call(method: string, url: string, init: { headers?: Record<string, string>; body?: string } = {}) {
+async function call(method: string, url: string, init: { headers?: Record<string, string>; body?: string | Uint8Array } = {}) {
   const res = await fetch(url, { method, headers: { Authorization: BASIC, Accept: 'application/json', ...init.headers }, body: init.body });
   const text = await res.text();
   let json: any;
@@ -28,7 +28,7 @@ async function call(method: string, url: string, init: { headers?: Record<string
   return { status: res.status, text, json, type: res.headers.get('content-type') ?? '' };
 }
 
-const act = (tkiid: string, query: string, init?: { headers?: Record<string, string>; body?: string }) => call('PUT', taskUrl(tkiid, `?${query}`), init);
+const act = (tkiid: string, query: string, init?: { headers?: Record<string, string>; body?: string | Uint8Array }) => call('PUT', taskUrl(tkiid, `?${query}`), init);
 const read = async (tkiid: string) => (await call('GET', taskUrl(tkiid))).json;
 
 describe('IBM BPM emulator', () => {
@@ -132,6 +132,28 @@ describe('IBM BPM emulator', () => {
     expect((await act(taskIds.finished, 'action=terminate')).status).toBe(409);
   });
 
+  test('JSON is the default content type: an update or an output message without Content-Type is read as JSON', async () => {
+    // A byte body: fetch adds no Content-Type (a string body would get text/plain).
+    const untyped = (text: string) => ({ body: new TextEncoder().encode(text) });
+    expect((await act(taskIds.ready, 'action=update', untyped('{"priority":2}'))).status).toBe(200);
+    expect(await read(taskIds.ready)).toMatchObject({ priority: 2 });
+    expect((await act(taskIds.ready, 'action=update', untyped('priority=1'))).status).toBe(415);
+    expect((await act(taskIds.claimed, 'action=complete', untyped('<out/>'))).status).toBe(415);
+    expect((await act(taskIds.claimed, 'action=complete', untyped('{"approved":true}'))).status).toBe(200);
+    expect(emulator.completionOf(taskIds.claimed)).toEqual({ body: '{"approved":true}' });
+  });
+
+  test('a suspend with a duration ends when the duration has passed', async () => {
+    await running.close();
+    let clock = Date.parse('2025-09-01T08:00:00Z');
+    await start({ now: () => clock });
+    expect((await act(taskIds.ready, 'action=suspend&duration=PT60S')).status).toBe(200);
+    clock += 59_999;
+    expect(await read(taskIds.ready)).toMatchObject({ suspended: true });
+    clock += 1;
+    expect(await read(taskIds.ready)).toMatchObject({ suspended: false });
+  });
+
   test('update: JSON only (else 415), applies the Task Update properties, merges customProperties', async () => {
     expect((await act(taskIds.ready, 'action=update', { headers: { 'Content-Type': 'text/plain' }, body: 'priority=1' })).status).toBe(415);
     expect((await act(taskIds.ready, 'action=update', { headers: { 'Content-Type': 'application/json' }, body: '{priority:1' })).status).toBe(415);
@@ -206,10 +228,12 @@ describe('IBM BPM emulator with CSRF', () => {
 
   test('the granted lifetime is capped by the emulator option', async () => {
     await running.close();
-    await start({ csrf: true, csrfLifetimeSeconds: 1 });
+    let clock = Date.parse('2025-09-01T08:00:00Z');
+    await start({ csrf: true, csrfLifetimeSeconds: 1, now: () => clock });
     const { csrf_token: token } = await login();
+    clock += 999;
     expect((await call('GET', taskUrl(taskIds.ready), { headers: { BPMCSRFToken: token } })).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    clock += 1;
     expect((await call('GET', taskUrl(taskIds.ready), { headers: { BPMCSRFToken: token } })).status).toBe(403);
   });
 });

@@ -9,7 +9,7 @@ import type { ActionCommand } from '../../../src/core/actions';
 import type { VendorRequest, VendorResponse } from '../../../src/core/adapter';
 import { Gateway, type Backend } from '../../../src/core/gateway';
 import { ConfigError, parseConfig } from '../../../src/config/load';
-import type { OutboundAuth } from '../../../src/transport/auth';
+import type { AuthContext, OutboundAuth, OutgoingRequest } from '../../../src/core/ports';
 import { thrown } from '../../helpers/gateway';
 
 const TKIID = '_TKI:a01b0170.3c1d2e4f.5a6b7c8d.90000001';
@@ -116,9 +116,9 @@ describe('outcome mappings', () => {
 describe('reject capability per backend (supports hook)', () => {
   function gatewayWith(extra: Record<string, unknown>): { gateway: Gateway; sent: VendorRequest[] } {
     const sent: VendorRequest[] = [];
-    const auth: OutboundAuth = { headers: async () => ({}), secretHeaders: [], refresh: async () => false };
+    const auth: OutboundAuth = { headers: async () => ({}), secretHeaders: [], refresh: async () => false, secrets: () => [] };
     const backend: Backend = {
-      name: 'ibm', vendor: 'ibm-bpm', adapter: ibmBpm, options: options(extra), auth, secrets: [],
+      name: 'ibm', vendor: 'ibm-bpm', adapter: ibmBpm, options: options(extra), auth,
       transport: {
         send: async (request) => {
           sent.push(request);
@@ -199,7 +199,9 @@ describe('errors', () => {
 });
 
 describe('BPMCSRFToken (wrapAuth)', () => {
-  const basic: OutboundAuth = { headers: async () => ({ Authorization: 'Basic dTpw' }), secretHeaders: ['Authorization'], refresh: async () => false };
+  const basic: OutboundAuth = { headers: async () => ({ Authorization: 'Basic dTpw' }), secretHeaders: ['Authorization'], refresh: async () => false, secrets: () => ['p'] };
+  const REQ: OutgoingRequest = { method: 'GET', url: 'https://bpm.example.com/rest/bpm/htm/v1/task/x', headers: {} };
+  const ctx = (send: AuthContext['send']): AuthContext => ({ backend: 'ibm', timeoutMs: 1000, standard: basic, connect: () => { throw new Error('not used'); }, send });
 
   function loginServer(answers: VendorResponse[]) {
     const requests: VendorRequest[] = [];
@@ -214,25 +216,26 @@ describe('BPMCSRFToken (wrapAuth)', () => {
   }
 
   test('without csrf the configured auth is used as is', () => {
-    expect(ibmBpm.wrapAuth?.(basic, options(), async () => ({ status: 500, headers: {}, body: '' }))).toBe(basic);
+    expect(ibmBpm.auth!({ type: 'basic' }, options(), ctx(async () => ({ status: 500, headers: {}, body: '' })))).toBe(basic);
   });
 
   test('fetches once with the documented login body, caches, adds the header and marks it secret', async () => {
     const server = loginServer([]);
-    const auth = ibmBpm.wrapAuth!(basic, options({ csrf: true }), server.send);
-    expect(await auth.headers()).toEqual({ Authorization: 'Basic dTpw', BPMCSRFToken: 'token-1' });
-    expect(await auth.headers()).toEqual({ Authorization: 'Basic dTpw', BPMCSRFToken: 'token-1' });
+    const auth = ibmBpm.auth!({ type: 'basic' }, options({ csrf: true }), ctx(server.send));
+    expect(await auth.headers(REQ)).toEqual({ Authorization: 'Basic dTpw', BPMCSRFToken: 'token-1' });
+    expect(await auth.headers(REQ)).toEqual({ Authorization: 'Basic dTpw', BPMCSRFToken: 'token-1' });
     expect(server.requests).toEqual([loginRequest()]);
     expect(server.requests[0]).toMatchObject({ method: 'POST', path: '/bpm/system/login' });
     expect(JSON.parse(server.requests[0].body as string)).toEqual({ 'refresh-groups': false, 'requested-lifetime': 7200 });
     expect(auth.secretHeaders).toEqual(['Authorization', 'BPMCSRFToken']);
+    expect(auth.secrets()).toEqual(['p', 'token-1']);
   });
 
   test('concurrent requests share one login call', async () => {
     const server = loginServer([]);
     server.hold();
     const auth = withCsrfToken(basic, server.send);
-    const all = Promise.all([auth.headers(), auth.headers(), auth.headers()]);
+    const all = Promise.all([auth.headers(REQ), auth.headers(REQ), auth.headers(REQ)]);
     await new Promise((resolve) => setImmediate(resolve));
     server.open();
     const headers = await all;
@@ -243,9 +246,9 @@ describe('BPMCSRFToken (wrapAuth)', () => {
   test('refresh() drops the token: the next request logs in again', async () => {
     const server = loginServer([]);
     const auth = withCsrfToken(basic, server.send);
-    await auth.headers();
+    await auth.headers(REQ);
     expect(await auth.refresh()).toBe(true);
-    expect((await auth.headers()).BPMCSRFToken).toBe('token-2');
+    expect((await auth.headers(REQ)).BPMCSRFToken).toBe('token-2');
     expect(server.requests).toHaveLength(2);
   });
 
@@ -253,11 +256,11 @@ describe('BPMCSRFToken (wrapAuth)', () => {
     const server = loginServer([]);
     let now = 1_000_000;
     const auth = withCsrfToken(basic, server.send, () => now);
-    await auth.headers();
+    await auth.headers(REQ);
     now += 7000 * 1000;
-    expect((await auth.headers()).BPMCSRFToken).toBe('token-1');
+    expect((await auth.headers(REQ)).BPMCSRFToken).toBe('token-1');
     now += 200 * 1000;
-    expect((await auth.headers()).BPMCSRFToken).toBe('token-2');
+    expect((await auth.headers(REQ)).BPMCSRFToken).toBe('token-2');
   });
 
   test('a refused login is BACKEND_AUTH_FAILED, a broken one BACKEND_ERROR; a failed login is not cached', async () => {
@@ -267,10 +270,10 @@ describe('BPMCSRFToken (wrapAuth)', () => {
       { status: 200, headers: {}, body: JSON.stringify({ token: 'wrong-field' }) },
     ]);
     const auth = withCsrfToken(basic, server.send);
-    await expect(auth.headers()).rejects.toMatchObject({ code: 'BACKEND_AUTH_FAILED', context: { vendor: { status: 401 } } });
-    await expect(auth.headers()).rejects.toMatchObject({ code: 'BACKEND_ERROR', context: { vendor: { status: 404 } } });
-    await expect(auth.headers()).rejects.toMatchObject({ code: 'BACKEND_ERROR', message: expect.stringContaining('csrf_token') });
-    expect((await auth.headers()).BPMCSRFToken).toBe('token-4');
+    await expect(auth.headers(REQ)).rejects.toMatchObject({ code: 'BACKEND_AUTH_FAILED', context: { vendor: { status: 401 } } });
+    await expect(auth.headers(REQ)).rejects.toMatchObject({ code: 'BACKEND_ERROR', context: { vendor: { status: 404 } } });
+    await expect(auth.headers(REQ)).rejects.toMatchObject({ code: 'BACKEND_ERROR', message: expect.stringContaining('csrf_token') });
+    expect((await auth.headers(REQ)).BPMCSRFToken).toBe('token-4');
   });
 });
 

@@ -106,12 +106,46 @@ test('a process action completes the item: 200 with Content-Length 0, data store
   expect(emulator.updates).toEqual([{ serialNumber: '2_24', action: 'a:Approve', data: { Note: '  <ok> & "fine"\n' } }]);
 });
 
-test('action names match case-insensitively; the serial number may come from @ID', async () => {
+test('action names match case-insensitively', async () => {
   expect((await update('12_8', 'a:rework')).status).toBe(200);
-  const byId = await call('POST', '/Task/Items/UpdateTask', `<t:UpdateTask xmlns:t="${T}" ID="19_10" Action="A:APPROVE"/>`, { 'Content-Type': 'application/xml' });
-  expect(byId.status).toBe(200);
+  expect((await update('19_10', 'A:APPROVE')).status).toBe(200);
   const list = await worklist();
   expect([list['12_8'].status, list['19_10'].status]).toEqual(['Completed', 'Completed']);
+});
+
+describe('updateTaskId', () => {
+  const post = (xml: string) => call('POST', '/Task/Items/UpdateTask', xml, { 'Content-Type': 'application/xml' });
+  const withId = (id: string, serial: string) => `<t:UpdateTask xmlns:t="${T}" ID="${id}" Action="a:Approve"><t:Task SerialNumber="${serial}"/></t:UpdateTask>`;
+
+  test("'absent' (default, the doc's example): an @ID is refused and changes nothing; @ID alone names no item", async () => {
+    const res = await post(withId('2_24', '2_24'));
+    expect(res.status).toBe(400);
+    expect(failure(res.text)).toMatch(/UpdateTask\/@ID/);
+    expect((await post(`<t:UpdateTask xmlns:t="${T}" ID="2_24" Action="a:Approve"/>`)).status).toBe(400);
+    expect((await worklist())['2_24'].status).toBe('Available');
+  });
+
+  test("'required' (the doc's attribute list): @ID must be sent and equal Task/@SerialNumber", async () => {
+    await emu.close();
+    emulator = createK2Emulator({ now: () => clock, updateTaskId: 'required' });
+    emu = await listen(emulator);
+    expect((await update('2_24', 'a:Approve')).status).toBe(400);
+    expect((await post(withId('12_8', '2_24'))).status).toBe(400);
+    expect((await worklist())['2_24'].status).toBe('Available');
+    expect((await post(withId('2_24', '2_24'))).status).toBe(200);
+    expect((await worklist())['2_24'].status).toBe('Completed');
+  });
+});
+
+test('Task/@Priority and @ProcessFolio are applied; a Priority that is not an integer is 400 and changes nothing', async () => {
+  const post = (attrs: string, action = 'd:K2:DENALLIX\\ann') =>
+    call('POST', '/Task/Items/UpdateTask', `<t:UpdateTask xmlns:t="${T}" Action="${action}"><t:Task SerialNumber="31_5" ${attrs}/></t:UpdateTask>`, { 'Content-Type': 'application/xml' });
+  expect((await post('Priority="high"')).status).toBe(400);
+  expect((await post('Priority="1.5"')).status).toBe(400);
+  expect(emulator.items.get('31_5')).toMatchObject({ priority: 1, processFolio: 'NDA Contoso', allocatedUser: 'K2:DENALLIX\\administrator' });
+  expect((await post('Priority="3" ProcessFolio="NDA Contoso &amp; Co"')).status).toBe(200);
+  expect(emulator.items.get('31_5')).toMatchObject({ priority: 3, processFolio: 'NDA Contoso & Co', allocatedUser: 'K2:DENALLIX\\ann' });
+  expect(emulator.updates.at(-1)).toEqual({ serialNumber: '31_5', action: 'd:K2:DENALLIX\\ann', data: {}, priority: '3', folio: 'NDA Contoso & Co' });
 });
 
 test('an action the item does not offer, or one that is not batchable, is refused and changes nothing', async () => {

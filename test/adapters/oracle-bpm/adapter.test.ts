@@ -4,7 +4,7 @@ import { readActionList, toAllowedActions } from '../../../adapters/oracle-bpm/p
 import { ACTION_NAMES, type ActionCommand } from '../../../src/core/actions';
 import type { VendorResponse } from '../../../src/core/adapter';
 import { GatewayError } from '../../../src/core/errors';
-import { createBackend } from '../../../src/config/backends';
+import { createBackend } from '../../../src/compose';
 import { parseConfig } from '../../../src/config/load';
 
 const backendConfig = (extra: Record<string, unknown> = {}) =>

@@ -53,7 +53,7 @@ describe('A2A shape (default, as the vendor doc documents)', () => {
     const { status, body } = await call('GET', `${BASE}/${IDS.open}`);
     expect(status).toBe(200);
     expect(body).toMatchObject({
-      kind: 'task', id: IDS.open, contextId: expect.stringMatching(/^[0-9a-f-]{36}$/), final: false,
+      kind: 'task', id: expect.stringMatching(/^[0-9a-f-]{36}$/), contextId: expect.stringMatching(/^[0-9a-f-]{36}$/), final: false,
       status: { state: 'submitted', timestamp: '2024-11-14T12:10:27.000Z', message: { kind: 'message', role: 'agent' } },
       metadata: { number: 200041, state: 'ASSIGNED', createdDate: '2024-11-14 12:10:27', title: expect.any(String) },
       artifacts: [], history: [],
@@ -129,8 +129,9 @@ describe('classic shape', () => {
     expect((await act(IDS.open, { action: { id: 'ACQUIRE' }, identities: [{ id: 'jcooper', type: 'user' }] })).status).toBe(400);
     expect((await act(IDS.open, { action: { id: 'REASSIGN' }, identities: [{ id: 'x', type: 'robot' }] })).status).toBe(400);
     expect((await act(IDS.open, { action: { id: 'REASSIGN' }, identities: [] })).status).toBe(400);
-    // The 26b rendering's `assignees` is accepted as well.
-    const moved = await act(IDS.open, { action: { id: 'REASSIGN' }, assignees: [{ id: 'Finance', type: 'group' }] });
+    // Only the configured field (identities by default): the 26b rendering's `assignees` is refused.
+    expect((await act(IDS.open, { action: { id: 'REASSIGN' }, assignees: [{ id: 'Finance', type: 'group' }] })).status).toBe(400);
+    const moved = await act(IDS.open, { action: { id: 'REASSIGN' }, identities: [{ id: 'Finance', type: 'group' }] });
     expect(moved.body).toMatchObject({ assignees: { items: [{ id: 'Finance', type: 'group' }] }, substate: 'REASSIGNED' });
   });
 
@@ -201,7 +202,55 @@ describe('classic shape', () => {
   });
 });
 
+describe('strict forms of the ambiguous choices', () => {
+  test("identitiesField 'assignees' (Fusion 26b): assignees carry the targets; identities is refused", async () => {
+    await start({ shape: 'classic', identitiesField: 'assignees' });
+    expect((await act(IDS.open, { action: { id: 'DELEGATE' }, identities: [{ id: 'wfaulk', type: 'user' }] })).status).toBe(400);
+    expect((await act(IDS.open, { action: { id: 'DELEGATE' } })).body).toMatchObject({ status: 400, detail: 'DELEGATE requires identities' });
+    const moved = await act(IDS.open, { action: { id: 'DELEGATE' }, assignees: [{ id: 'wfaulk', type: 'user' }] });
+    expect(moved.body).toMatchObject({ assignees: { items: [{ id: 'wfaulk', type: 'user' }] }, substate: 'DELEGATED' });
+  });
+
+  test("a2aTaskNumber: 'metadata' (default) puts the number in metadata only; 'id' in id only", async () => {
+    await start();
+    const byMetadata = (await call('GET', `${BASE}/${IDS.open}`)).body;
+    expect(byMetadata.metadata.number).toBe(200041);
+    expect(byMetadata.id).not.toBe(IDS.open);
+    await emu.close();
+    await start({ a2aTaskNumber: 'id' });
+    const byId = (await call('GET', `${BASE}/${IDS.open}`)).body;
+    expect(byId.id).toBe(IDS.open);
+    expect(byId.metadata).not.toHaveProperty('number');
+    expect(byId.metadata).toMatchObject({ taskId: byId.contextId, state: 'ASSIGNED' });
+  });
+});
+
+describe('request checks', () => {
+  beforeEach(() => start({ shape: 'classic' }));
+
+  test('the PUT body must be application/json: another or a missing Content-Type is 415 and changes nothing', async () => {
+    const put = (headers: Record<string, string>, body: string | Uint8Array) => fetch(`${emu.url}${BASE}/${IDS.open}`, { method: 'PUT', headers: { Authorization: BASIC, ...headers }, body });
+    const approve = JSON.stringify({ action: { id: 'APPROVE' } });
+    expect((await put({ 'Content-Type': 'text/plain' }, approve)).status).toBe(415);
+    expect((await put({}, new TextEncoder().encode(approve))).status).toBe(415);
+    expect((await call('GET', `${BASE}/${IDS.open}`)).body.state).toBe('ASSIGNED');
+    expect((await put({ 'Content-Type': 'application/json; charset=utf-8' }, approve)).status).toBe(200);
+  });
+
+  test('votersPercentage is an integer 0-100, defaultActionForGroupVote and the routing fields strings', async () => {
+    const route = { action: { id: 'ADHOC_ROUTE' }, identities: [{ id: 'wfaulk', type: 'user' }], routingType: 'Parallel' };
+    for (const bad of [{ votersPercentage: '50' }, { votersPercentage: 50.5 }, { votersPercentage: 101 }, { defaultActionForGroupVote: 1 }, { routingAction: true }, { routingType: 3 }]) {
+      expect({ bad, status: (await act(IDS.open, { ...route, ...bad })).status }).toEqual({ bad, status: 400 });
+    }
+    expect((await call('GET', `${BASE}/${IDS.open}`)).body.state).toBe('ASSIGNED');
+    const routed = await act(IDS.open, { ...route, votersPercentage: 50, defaultActionForGroupVote: 'APPROVE', routingAction: 'APPROVE' });
+    expect(routed.body).toMatchObject({ substate: 'ROUTED' });
+  });
+});
+
 test('a bad shape or zone is refused when the emulator is created', () => {
+  expect(() => createOracleBpmEmulator({ identitiesField: 'targets' as never })).toThrow(/identitiesField/);
+  expect(() => createOracleBpmEmulator({ a2aTaskNumber: 'number' as never })).toThrow(/a2aTaskNumber/);
   expect(() => createOracleBpmEmulator({ shape: 'xml' as never })).toThrow(/shape/);
   expect(() => createOracleBpmEmulator({ timeZone: 'Mars/Olympus' })).toThrow();
 });

@@ -1,8 +1,38 @@
-// Huawei IAM password auth: fetches a project-scoped token, caches it until shortly before expiry, shares one fetch.
+// Huawei Cloud's own auth schemes: a static IAM token, or IAM password auth (a project-scoped token fetched,
+// cached until shortly before expiry, one fetch shared by every waiting call).
 // Vendor doc: support.huaweicloud.com/api-iam/iam_30_0001.html (POST /v3/auth/tokens; token in X-Subject-Token).
-import { GatewayError } from '../core/errors';
-import type { OutboundAuth } from './auth';
-import { HttpTransport } from './http';
+import type { AuthConfig } from '../../src/core/adapter';
+import { staticAuth, type AuthTypeSchema } from '../../src/core/auth';
+import { GatewayError } from '../../src/core/errors';
+import type { AuthContext, OutboundAuth, Transport } from '../../src/core/ports';
+
+const TEXT = (max: number) => ({ type: 'string', minLength: 1, maxLength: max });
+
+/** The auth types SecMaster backends take besides the standard ones. */
+export const HUAWEI_AUTH_TYPES: Record<string, AuthTypeSchema> = {
+  token: { properties: { token: TEXT(16384) }, required: ['token'] },
+  'iam-password': {
+    properties: {
+      iamUrl: { type: 'string', pattern: '^https?://[^\\s?#]{1,2040}$' },
+      domain: TEXT(256), username: TEXT(256), password: TEXT(1024), project: TEXT(256),
+    },
+    required: ['iamUrl', 'domain', 'username', 'password', 'project'],
+  },
+};
+
+/** The backend's auth: Huawei's types here; basic and bearer as the gateway builds them. */
+export function huaweiAuth(config: AuthConfig, ctx: AuthContext, now?: () => number): OutboundAuth {
+  switch (config.type) {
+    case 'token':
+      // A static IAM token travels in X-Auth-Token.
+      return staticAuth({ 'X-Auth-Token': (config as unknown as { token: string }).token });
+    case 'iam-password':
+      return createIamAuth(config as unknown as IamPasswordConfig, ctx.connect((config as unknown as IamPasswordConfig).iamUrl), now);
+    default:
+      if (!ctx.standard) throw new Error(`backends.${ctx.backend}.auth.type: '${config.type}' is not an auth type of huawei-secmaster`);
+      return ctx.standard;
+  }
+}
 
 export interface IamPasswordConfig {
   type: 'iam-password';
@@ -11,14 +41,6 @@ export interface IamPasswordConfig {
   username: string;
   password: string;
   project: string;
-}
-
-export interface IamAuthOptions {
-  timeoutMs: number;
-  connectTimeoutMs?: number;
-  /** Every token fetched is added here (and the one it replaces removed), so errors can be scrubbed of it. */
-  secrets?: string[];
-  now?: () => number;
 }
 
 /** A token is replaced this long before IAM says it expires (tokens live 24 h). */
@@ -31,24 +53,11 @@ const FALLBACK_LIFETIME_MS = 60 * 60_000;
  */
 const FRESH_MS = 1000;
 
-const NO_AUTH: OutboundAuth = { headers: async () => ({}), secretHeaders: [], refresh: async () => false };
-
-export function createIamAuth(config: IamPasswordConfig, options: IamAuthOptions): OutboundAuth {
-  const now = options.now ?? Date.now;
-  const iam = new HttpTransport({ baseUrl: config.iamUrl, timeoutMs: options.timeoutMs, connectTimeoutMs: options.connectTimeoutMs, auth: NO_AUTH, maxResponseBytes: 4 * 1024 * 1024 });
+/** `iam` reaches the IAM endpoint with no auth of its own. */
+export function createIamAuth(config: IamPasswordConfig, iam: Transport, now: () => number = Date.now): OutboundAuth {
   let cached: { token: string; validUntil: number; fetchedAt: number; afterRefresh: boolean } | undefined;
   let pending: Promise<string> | undefined;
   let refreshing = false;
-
-  const remember = (token: string) => {
-    if (!options.secrets) return;
-    const previous = cached?.token;
-    if (previous && previous !== token) {
-      const index = options.secrets.indexOf(previous);
-      if (index >= 0) options.secrets.splice(index, 1);
-    }
-    if (!options.secrets.includes(token)) options.secrets.push(token);
-  };
 
   const fetchToken = async (): Promise<string> => {
     const res = await iam.send({
@@ -72,7 +81,6 @@ export function createIamAuth(config: IamPasswordConfig, options: IamAuthOptions
       }
       const fetchedAt = now();
       const validUntil = Number.isFinite(expiresAt) ? Math.max(fetchedAt, expiresAt - REFRESH_MARGIN_MS) : fetchedAt + FALLBACK_LIFETIME_MS;
-      remember(token);
       cached = { token, validUntil, fetchedAt, afterRefresh: refreshing };
       refreshing = false;
       return token;
@@ -97,6 +105,7 @@ export function createIamAuth(config: IamPasswordConfig, options: IamAuthOptions
 
   return {
     secretHeaders: ['X-Auth-Token'],
+    secrets: () => (cached ? [config.password, cached.token] : [config.password]),
     async headers() {
       const token = cached && now() < cached.validUntil ? cached.token : await shared();
       return { 'X-Auth-Token': token };

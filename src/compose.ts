@@ -1,0 +1,118 @@
+// The composition root: builds each backend (adapter, options, auth, transport, resilience, metrics) from config,
+// and the services and the app on top of the gateway and the store.
+import type express from 'express';
+import { ADAPTERS } from '../adapters';
+import { ActionService } from './core/action-service';
+import type { VendorRequest } from './core/adapter';
+import { AuditTrail } from './core/audit-trail';
+import { standardAuth } from './core/auth';
+import type { Backend, Gateway } from './core/gateway';
+import type { AuthContext, CircuitState, OutboundAuth } from './core/ports';
+import { ConfigError, type GatewayConfig, type RawBackendConfig } from './config/load';
+import { createApp, type AppState } from './http/app';
+import { Metrics } from './http/metrics';
+import { validateActionBody } from './http/validation';
+import type { Logger } from './log';
+import type { Store } from './store/store';
+import { HttpTransport } from './transport/http';
+import { meteredTransport, type CallTimer } from './transport/metered';
+import { ResilientTransport } from './transport/resilient-transport';
+
+export interface BackendHooks {
+  /** Called when a backend's circuit changes state (for the log). */
+  onCircuitChange?(backend: string, from: CircuitState, to: CircuitState): void;
+  /** Times each vendor call of a backend (for /metrics). */
+  vendorCallTimer?(backend: string): CallTimer;
+}
+
+const NO_AUTH: OutboundAuth = { headers: async () => ({}), secretHeaders: [], refresh: async () => false, secrets: () => [] };
+
+/** One backend from its validated config (defaults already filled in by the config schema). */
+export function createBackend(name: string, raw: RawBackendConfig, hooks: BackendHooks = {}): Backend {
+  const adapter = ADAPTERS[raw.vendor];
+  if (!adapter) throw new ConfigError(`backends.${name}.vendor: no adapter for '${raw.vendor}'`);
+  const { timeoutMs } = raw;
+  const link = { timeoutMs, connectTimeoutMs: Math.min(raw.connectTimeoutMs, timeoutMs), maxResponseBytes: adapter.maxResponseBytes };
+  let options: unknown;
+  let auth: OutboundAuth;
+  try {
+    // Adapters check what a schema cannot (a time zone's existence, say) and name the key in the message.
+    options = adapter.options({ ...raw, name });
+    const standard = standardAuth(raw.auth);
+    const plain = standard && new HttpTransport({ ...link, baseUrl: raw.baseUrl, auth: standard });
+    const ctx: AuthContext = {
+      backend: name,
+      timeoutMs,
+      standard,
+      connect: (baseUrl) => new HttpTransport({ ...link, baseUrl, auth: NO_AUTH }),
+      send: (request: VendorRequest) => {
+        if (!plain) throw new Error(`backends.${name}.auth: no standard credentials to send with`);
+        return plain.send(request);
+      },
+    };
+    const built = adapter.auth ? adapter.auth(raw.auth, options, ctx) : standard;
+    if (!built) throw new Error(`backends.${name}.auth.type: '${raw.auth.type}' is not an auth type of ${raw.vendor}`);
+    auth = built;
+  } catch (error) {
+    throw error instanceof ConfigError ? error : new ConfigError((error as Error).message);
+  }
+  const resilient = new ResilientTransport(new HttpTransport({ ...link, baseUrl: raw.baseUrl, auth }), {
+    backend: name,
+    timeoutMs,
+    tryTimeoutMs: raw.tryTimeoutMs,
+    concurrency: raw.concurrency,
+    maxQueue: raw.maxQueue,
+    circuitBreaker: {
+      failureThreshold: raw.circuitBreaker.failureThreshold,
+      openMs: raw.circuitBreaker.openMs,
+      onChange: (from, to) => hooks.onCircuitChange?.(name, from, to),
+    },
+    retry: {
+      maxRetries: raw.retries.max,
+      baseDelayMs: raw.retries.baseDelayMs,
+      maxDelayMs: raw.retries.maxDelayMs,
+      budgetRatio: raw.retries.budgetPercent / 100,
+    },
+  });
+  const timer = hooks.vendorCallTimer?.(name);
+  return {
+    name,
+    vendor: raw.vendor,
+    adapter,
+    options,
+    auth,
+    transport: timer ? meteredTransport(resilient, timer) : resilient,
+    circuit: resilient.circuit,
+  };
+}
+
+export function createBackends(backends: Record<string, RawBackendConfig>, hooks: BackendHooks = {}): Backend[] {
+  return Object.entries(backends).map(([name, raw]) => createBackend(name, raw, hooks));
+}
+
+export interface AppParts {
+  config: GatewayConfig;
+  gateway: Gateway;
+  store: Store;
+  logger: Logger;
+  metrics?: Metrics;
+  state?: AppState;
+}
+
+/** The Express app with the core's services wired to the store, metrics and log. */
+export function createGatewayApp({ config, gateway, store, logger, metrics = new Metrics(() => gateway.list()), state }: AppParts): express.Express {
+  const apiKeySecrets = config.auth.apiKeys.map((k) => k.key);
+  const actions = new ActionService({
+    gateway,
+    store,
+    validate: validateActionBody,
+    secrets: () => [...apiKeySecrets, ...gateway.list().flatMap((b) => b.auth.secrets())],
+    logger,
+    observer: {
+      idempotency: (outcome) => metrics.idempotency.inc({ outcome }),
+      auditWrite: (type, write) => metrics.timeAuditWrite(type, write),
+    },
+  });
+  const storeHealth = async () => ({ type: store.type, status: await store.ping().then(() => 'ok' as const, () => 'unavailable' as const) });
+  return createApp({ config, gateway, actions, audit: new AuditTrail(store), storeHealth, logger, metrics, state });
+}
