@@ -128,6 +128,15 @@ export const MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    description: 'audit: the door an attempt came through (via), and whether its parameters were cut',
+    sql: (t) => [
+      // `batch` stays for rows written before: a row without `via` came through rest or batch as `batch` says.
+      'ALTER TABLE taskgate_audit ADD COLUMN via TEXT',
+      `ALTER TABLE taskgate_audit ADD COLUMN parameters_truncated ${t.flag} NOT NULL DEFAULT 0`,
+    ],
+  },
 ];
 
 /** A migration's statements in one dialect. */
