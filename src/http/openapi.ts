@@ -1,6 +1,7 @@
 // GET /openapi.json: the OpenAPI 3.1 document, built from the very JSON Schemas (schemas/*.json) that validate requests.
 import actionRequestSchema from '../../schemas/action-request.schema.json';
 import auditQuerySchema from '../../schemas/audit-query.schema.json';
+import inboxQuerySchema from '../../schemas/inbox-query.schema.json';
 import batchRequestSchema from '../../schemas/batch-request.schema.json';
 import problemSchema from '../../schemas/problem.schema.json';
 import responsesSchema from '../../schemas/responses.schema.json';
@@ -17,6 +18,7 @@ export const SCHEMA_FILES = [
   { file: 'problem.schema.json', name: 'Problem', schema: problemSchema },
   { file: 'batch-request.schema.json', name: 'BatchRequest', schema: batchRequestSchema },
   { file: 'audit-query.schema.json', name: 'AuditQuery', schema: auditQuerySchema },
+  { file: 'inbox-query.schema.json', name: 'InboxQuery', schema: inboxQuerySchema },
   { file: 'responses.schema.json', name: 'Responses', schema: responsesSchema },
 ] as const;
 
