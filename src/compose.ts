@@ -14,6 +14,8 @@ import { Metrics } from './http/metrics';
 import { validateActionBody } from './http/validation';
 import type { Logger } from './log';
 import type { Store } from './store/store';
+import { IndexService } from './sync/index-service';
+import { SyncScheduler } from './sync/scheduler';
 import { HttpTransport } from './transport/http';
 import { meteredTransport, type CallTimer } from './transport/metered';
 import { ResilientTransport } from './transport/resilient-transport';
@@ -97,10 +99,13 @@ export interface AppParts {
   logger: Logger;
   metrics?: Metrics;
   state?: AppState;
+  /** The sync scheduler the server started; absent: one that only runs the cycles the sync route asks for. */
+  sync?: SyncScheduler;
 }
 
 /** The Express app with the core's services wired to the store, metrics and log. */
-export function createGatewayApp({ config, gateway, store, logger, metrics = new Metrics(() => gateway.list()), state }: AppParts): express.Express {
+export function createGatewayApp({ config, gateway, store, logger, metrics = new Metrics(() => gateway.list()), state, sync }: AppParts): express.Express {
+  const index = new IndexService({ store, backends: gateway.list(), config: config.sync });
   const apiKeySecrets = config.auth.apiKeys.map((k) => k.key);
   const actions = new ActionService({
     gateway,
@@ -111,8 +116,13 @@ export function createGatewayApp({ config, gateway, store, logger, metrics = new
     observer: {
       idempotency: (outcome) => metrics.idempotency.inc({ outcome }),
       auditWrite: (type, write) => metrics.timeAuditWrite(type, write),
+      // An action through the gateway updates the index at once and becomes a change record.
+      performed: (record, task) => index.performed(record, task),
     },
   });
   const storeHealth = async () => ({ type: store.type, status: await store.ping().then(() => 'ok' as const, () => 'unavailable' as const) });
-  return createApp({ config, gateway, actions, audit: new AuditTrail(store), storeHealth, logger, metrics, state });
+  return createApp({
+    config, gateway, actions, audit: new AuditTrail(store), index, sync: sync ?? new SyncScheduler({ gateway, store, config: config.sync }),
+    storeHealth, logger, metrics, state,
+  });
 }

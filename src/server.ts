@@ -9,6 +9,9 @@ import { answerClientErrors, MAX_HEADER_BYTES } from './http/client-error';
 import { Metrics } from './http/metrics';
 import { createLogger, type Logger } from './log';
 import { openStore } from './store/open';
+import type { CycleResult } from './sync/cycle';
+import { SyncScheduler } from './sync/scheduler';
+import { syncMetrics } from './sync/sync-metrics';
 import type { Store } from './store/store';
 
 export interface RunningGateway {
@@ -36,13 +39,21 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
   // Expired Idempotency-Key records are taken over when reused anyway; this only keeps the table small.
   const purge = setInterval(() => void store.purgeExpired(Date.now()).catch(() => undefined), 60 * 60 * 1000).unref();
   const state: AppState = { ready: true };
+  const sync = new SyncScheduler({ gateway, store, config: config.sync });
+  const recordCycle = syncMetrics(metrics.registry);
+  sync.on('cycle', (result: CycleResult) => {
+    recordCycle(result);
+    if (!result.ok) logger.warn('sync cycle failed', { backend: result.backend, code: result.error?.code, detail: result.error?.detail });
+  });
+  sync.on('failed', ({ backend, error }: { backend: string; error: unknown }) => logger.error('sync store error', { backend, error: error instanceof Error ? error.message : String(error) }));
   // requireHostHeader off: a request without Host gets the app's problem+json 400, not Node's bare one.
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, createGatewayApp({ config, gateway, logger, state, store, metrics }));
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, createGatewayApp({ config, gateway, logger, state, store, metrics, sync }));
   answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, () => resolve());
   });
+  sync.start();
   const { port } = server.address() as AddressInfo;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
   return {
@@ -68,6 +79,7 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
         server.closeIdleConnections();
       });
       clearInterval(purge);
+      await sync.stop();
       await store.close();
     },
   };

@@ -18,6 +18,8 @@ import type { Metrics } from './metrics';
 import { buildOpenApi } from './openapi';
 import { sendProblem, toGatewayError } from './problem';
 import { RateLimiter } from './rate-limit';
+import { inboxHandler, syncHandler, type SyncTrigger } from './tasks-route';
+import type { IndexService } from '../sync/index-service';
 
 export interface AppState {
   /** False from SIGTERM on: /readyz answers 503 and every answer says `Connection: close`. */
@@ -31,6 +33,9 @@ export interface AppDeps {
   gateway: Gateway;
   actions: ActionService;
   audit: AuditTrail;
+  /** The inbox over the task index, and the sync route's way to start a cycle. */
+  index: IndexService;
+  sync: SyncTrigger;
   /** The store's state, for /readyz: without its store the gateway cannot audit, so it is not ready. */
   storeHealth(): Promise<{ type: string; status: 'ok' | 'unavailable' }>;
   logger: Logger;
@@ -54,7 +59,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Longest request target (path and query) accepted; headers are bounded by the server's maxHeaderSize. */
 export const URL_MAX = 4096;
 
-export function createApp({ config, gateway, actions, audit, storeHealth, logger, metrics, state = { ready: true } }: AppDeps): express.Express {
+export function createApp({ config, gateway, actions, audit, index, sync, storeHealth, logger, metrics, state = { ready: true } }: AppDeps): express.Express {
   const app = express();
   const apiKeys = new ApiKeys(config.auth.apiKeys);
   const rateLimiter = new RateLimiter(config.auth.apiKeys);
@@ -140,6 +145,8 @@ export function createApp({ config, gateway, actions, audit, storeHealth, logger
   backendRoutes(route, gateway);
   actionRoutes(route, { gateway, actions, bodyLimit: config.server.bodyLimit });
   route('/v1/audit', { get: [auditHandler(audit)] });
+  route('/v1/tasks', { get: [inboxHandler(index, gateway)] });
+  route('/v1/backends/:backend/sync', { post: [syncHandler(sync, gateway)] });
 
   app.use((req: Request) => {
     throw new GatewayError('NOT_FOUND', `No route ${req.method} ${req.path.slice(0, 256)}`);

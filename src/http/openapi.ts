@@ -171,6 +171,20 @@ export function buildOpenApi(backends: Backend[]): Json {
           responses: { '200': ok('AuditPage'), '400': problem('INVALID_REQUEST'), '403': problem('FORBIDDEN: the key has no `audit` scope'), ...V1_ERRORS },
         },
       },
+      '/v1/tasks': {
+        get: {
+          operationId: 'inbox', tags: ['tasks'], summary: 'The inbox: indexed tasks of every backend the key may use (contract section 9)',
+          parameters: Object.entries(inboxQuerySchema.properties).map(([name, schema]) => queryParam(name, schema)),
+          responses: { '200': ok('InboxPage'), '400': problem('INVALID_REQUEST: an unknown parameter, or a cursor of another query'), '403': problem('FORBIDDEN: a named backend the key may not use'), '404': problem('BACKEND_NOT_FOUND'), ...V1_ERRORS },
+        },
+      },
+      '/v1/backends/{backend}/sync': {
+        parameters: [backendParam],
+        post: {
+          operationId: 'syncBackend', tags: ['tasks'], summary: "Start a full sync cycle of this backend's index now (needs the `sync` scope)",
+          responses: { '202': ok('SyncAccepted', 'The cycle was started (or will follow the one running)'), '400': problem('INVALID_REQUEST: the backend is not indexed'), ...BACKEND_ERRORS },
+        },
+      },
       '/healthz': { get: { operationId: 'health', tags: ['operations'], security: [], summary: 'Liveness', responses: { '200': ok('Health') } } },
       '/readyz': {
         get: {

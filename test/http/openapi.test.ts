@@ -84,6 +84,15 @@ describe('real answers match the documented schemas', () => {
     check('Task', (await stack.request('GET', `/v1/backends/secmaster/tasks/${SECMASTER_TASK}`)).body);
   });
 
+  test('the inbox and the sync route', async () => {
+    const sync = await stack.request('POST', '/v1/backends/oracle/sync');
+    expect(sync.status).toBe(202);
+    check('SyncAccepted', sync.body);
+    const inbox = await stack.request('GET', '/v1/tasks?limit=5');
+    expect(inbox.status).toBe(200);
+    check('InboxPage', inbox.body);
+  });
+
   test('action, dry-run, problem, batch, audit, health, ready', async () => {
     const route = `/v1/backends/secmaster/tasks/${SECMASTER_TASK}/actions`;
     check('DryRunResponse', (await stack.request('POST', `${route}?dryRun=true`, { body: { action: 'approve', comment: 'x' } })).body);
