@@ -5,6 +5,7 @@ import batchRequestSchema from '../../schemas/batch-request.schema.json';
 import problemSchema from '../../schemas/problem.schema.json';
 import responsesSchema from '../../schemas/responses.schema.json';
 import taskSchema from '../../schemas/task.schema.json';
+import { version } from '../../package.json';
 import { TASK_STATUSES } from '../core/task';
 import type { Backend } from '../core/gateway';
 
@@ -96,7 +97,7 @@ export function buildOpenApi(backends: Backend[]): Json {
     openapi: '3.1.0',
     info: {
       title: 'taskgate',
-      version: '1.0.0',
+      version,
       summary: 'One REST API and one action vocabulary for human tasks in Huawei SecMaster, IBM BPM, Oracle BPM and K2',
       description: 'Every error is application/problem+json (RFC 9457). Every /v1 route needs `Authorization: Bearer <key>` or `X-API-Key: <key>`.',
     },
