@@ -11,13 +11,15 @@ import type { AuthContext, CircuitState, OutboundAuth } from './core/ports';
 import { ConfigError, type GatewayConfig, type RawBackendConfig } from './config/load';
 import { createApp, type AppState } from './http/app';
 import { Metrics } from './http/metrics';
+import { PostgresRateLimiter, RateLimiter, type RateLimit } from './http/rate-limit';
 import { validateActionBody } from './http/validation';
 import type { Logger } from './log';
+import type { PostgresStore } from './store/postgres-store';
 import type { Store } from './store/store';
 import { IndexService } from './sync/index-service';
 import { SyncScheduler } from './sync/scheduler';
 import { HttpTransport } from './transport/http';
-import { meteredTransport, type CallTimer } from './transport/metered';
+import { failureRecordingTransport, meteredTransport, type CallTimer, type VendorFailure } from './transport/metered';
 import { ResilientTransport } from './transport/resilient-transport';
 
 export interface BackendHooks {
@@ -25,6 +27,8 @@ export interface BackendHooks {
   onCircuitChange?(backend: string, from: CircuitState, to: CircuitState): void;
   /** Times each vendor call of a backend (for /metrics). */
   vendorCallTimer?(backend: string): CallTimer;
+  /** Hears of each vendor try that failed (for /readyz and /metrics). */
+  onVendorFailure?(backend: string, failure: VendorFailure): void;
 }
 
 const NO_AUTH: OutboundAuth = { headers: async () => ({}), secretHeaders: [], refresh: async () => false, secrets: () => [] };
@@ -58,7 +62,8 @@ export function createBackend(name: string, raw: RawBackendConfig, hooks: Backen
   } catch (error) {
     throw error instanceof ConfigError ? error : new ConfigError((error as Error).message);
   }
-  const resilient = new ResilientTransport(new HttpTransport({ ...link, baseUrl: raw.baseUrl, auth }), {
+  const http = new HttpTransport({ ...link, baseUrl: raw.baseUrl, auth });
+  const resilient = new ResilientTransport(failureRecordingTransport(http, (failure) => hooks.onVendorFailure?.(name, failure)), {
     backend: name,
     timeoutMs,
     tryTimeoutMs: raw.tryTimeoutMs,
@@ -121,8 +126,12 @@ export function createGatewayApp({ config, gateway, store, logger, metrics = new
     },
   });
   const storeHealth = async () => ({ type: store.type, status: await store.ping().then(() => 'ok' as const, () => 'unavailable' as const) });
+  // On PostgreSQL every instance draws from one bucket per key; on SQLite (one instance) they stay in memory.
+  const rateLimiter: RateLimit = store.type === 'postgres'
+    ? new PostgresRateLimiter((store as PostgresStore).sharedPool(), config.auth.apiKeys, (error) => logger.warn('rate limit store unavailable: limiting this instance alone', { error: error.message }))
+    : new RateLimiter(config.auth.apiKeys);
   return createApp({
     config, gateway, actions, audit: new AuditTrail(store), index, sync: sync ?? new SyncScheduler({ gateway, store, config: config.sync }),
-    storeHealth, logger, metrics, state,
+    storeHealth, logger, metrics, state, rateLimiter,
   });
 }

@@ -34,6 +34,7 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
   gateway = new Gateway(createBackends(config.backends, {
     onCircuitChange: (backend, from, to) => logger.warn('circuit breaker state changed', { backend, from, to }),
     vendorCallTimer: (backend) => metrics.vendorCallTimer(backend),
+    onVendorFailure: (backend, failure) => metrics.vendorFailed(backend, failure),
   }));
   const store = await openStore(config.store, (error) => logger.error('store connection error', { error: error.message }));
   // Expired Idempotency-Key records are taken over when reused anyway; this only keeps the table small.

@@ -17,7 +17,7 @@ import { docsRouter } from './docs';
 import type { Metrics } from './metrics';
 import { buildOpenApi } from './openapi';
 import { sendProblem, toGatewayError } from './problem';
-import { RateLimiter } from './rate-limit';
+import { RateLimiter, type RateLimit } from './rate-limit';
 import { inboxHandler, syncHandler, type SyncTrigger } from './tasks-route';
 import type { IndexService } from '../sync/index-service';
 
@@ -41,6 +41,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   state?: AppState;
+  /** The per-key rate limit (default: in memory, this instance only). */
+  rateLimiter?: RateLimit;
 }
 
 /** Per-request facts for the log line and the metrics labels, kept on res.locals. */
@@ -59,10 +61,11 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Longest request target (path and query) accepted; headers are bounded by the server's maxHeaderSize. */
 export const URL_MAX = 4096;
 
-export function createApp({ config, gateway, actions, audit, index, sync, storeHealth, logger, metrics, state = { ready: true } }: AppDeps): express.Express {
+export function createApp(deps: AppDeps): express.Express {
+  const { config, gateway, actions, audit, index, sync, storeHealth, logger, metrics, state = { ready: true } } = deps;
   const app = express();
   const apiKeys = new ApiKeys(config.auth.apiKeys);
-  const rateLimiter = new RateLimiter(config.auth.apiKeys);
+  const rateLimiter = deps.rateLimiter ?? new RateLimiter(config.auth.apiKeys);
   const backendNames = new Set(gateway.list().map((b) => b.name));
   const openapi = JSON.stringify(buildOpenApi(gateway.list()));
   app.disable('x-powered-by');
@@ -120,10 +123,15 @@ export function createApp({ config, gateway, actions, audit, index, sync, storeH
         if (!state.ready) throw new GatewayError('SHUTTING_DOWN', 'The gateway is draining and will stop shortly');
         // An open circuit is shown, not failed on: the gateway still serves its other backends (docs/operations.md).
         const circuits = Object.fromEntries(gateway.list().map((b) => [b.name, b.circuit?.state() ?? 'closed']));
+        // Why a circuit opened (or a backend is failing below its threshold): each one's last vendor failure since start.
+        const lastFailures = Object.fromEntries(gateway.list().map((b) => {
+          const failure = metrics.lastVendorFailure(b.name);
+          return [b.name, failure ? { code: failure.code, vendorStatus: failure.vendorStatus, at: new Date(failure.at).toISOString() } : null];
+        }));
         const store = await storeHealth();
         res.status(store.status === 'ok' ? 200 : 503).json({
           status: store.status === 'ok' ? 'ready' : 'unready',
-          checks: { config: 'loaded', backends: gateway.list().map((b) => b.name), store, circuits },
+          checks: { config: 'loaded', backends: gateway.list().map((b) => b.name), store, circuits, lastFailures },
         });
       },
     ],
@@ -135,10 +143,15 @@ export function createApp({ config, gateway, actions, audit, index, sync, storeH
   app.use(docsRouter());
 
   // Every /v1 route needs a key (401), checked before anything about the request is read; then its rate limit.
-  app.use('/v1', (req, res, next) => {
+  app.use('/v1', async (req, res, next) => {
     const l = locals(res);
     l.caller = apiKeys.authenticate(req);
-    rateLimiter.take(l.caller.name);
+    try {
+      await rateLimiter.take(l.caller.name);
+    } catch (error) {
+      if (error instanceof GatewayError && error.code === 'RATE_LIMITED') metrics.rateLimited.inc({ key: l.caller.name });
+      throw error;
+    }
     next();
   });
 
