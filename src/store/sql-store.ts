@@ -113,7 +113,7 @@ export abstract class SqlStore implements Store, IndexStore {
   }
 
   async queryIndex(query: IndexQuery): Promise<IndexPage> {
-    const { sql, params } = inboxPageSql(query, this.param);
+    const { sql, params } = inboxPageSql(query, this.param, this.type);
     const rows = await this.all<{ task: string; sort_key: number | string }>(sql, params);
     const page = rows.slice(0, query.limit);
     const items = page.map((row) => JSON.parse(row.task) as Task);
