@@ -198,10 +198,10 @@ function fromClassic(raw: Json, opts: OracleOptions): Task {
  * the A2A value and the classic one is kept in properties.state. Classic fields in `metadata` are read as
  * in the classic shape; `status.timestamp` is documented as UTC, so a zone-less one is read in UTC.
  */
-function fromA2A(raw: Json, opts: OracleOptions): Task {
+function fromA2A(raw: Json, opts: OracleOptions, after?: ActionCommand): Task {
   const meta = isObject(raw.metadata) ? raw.metadata : {};
-  // The number is what the path takes (PUT /tasks/{number}): it wins over `id` when both are there.
-  const id = text(meta.number) ?? text(raw.id);
+  // The number is what the path takes (PUT /tasks/{number}): the backend's a2aTaskNumber says where it is.
+  const id = (opts.a2aTaskNumber ?? 'metadata') === 'id' ? text(raw.id) : (text(meta.number) ?? text(raw.id));
   if (!id) throw malformed('a task without an id');
   const statusObj = isObject(raw.status) ? raw.status : {};
   const vendorStatus = text(statusObj.state) ?? '';
@@ -209,6 +209,8 @@ function fromA2A(raw: Json, opts: OracleOptions): Task {
   const classicState = text(meta.state);
   if (status === 'unknown' && classicState && CLASSIC_STATUS[classicState]) {
     status = classicState === 'ASSIGNED' && text(meta.acquiredBy) ? 'claimed' : CLASSIC_STATUS[classicState];
+  } else if (status === 'unknown' && !classicState) {
+    status = unnamedA2AState(statusObj, after);
   }
   const task = baseTask(raw, id, opts.backend, status, vendorStatus);
   fillFromClassic(task, meta, opts.timeZone);
@@ -224,9 +226,21 @@ function fromA2A(raw: Json, opts: OracleOptions): Task {
   return task;
 }
 
-export function toTask(raw: unknown, opts: OracleOptions): Task {
+/**
+ * A2A has no word for SUSPENDED or EXPIRED (it says `unknown`); without `metadata.state` the task's state is read
+ * from what is left: the answer to a SUSPEND the vendor accepted is a suspended task, and a status message that
+ * names the state (`SUSPENDED...`, `EXPIRED...`) says which. Anything else stays `unknown`.
+ */
+function unnamedA2AState(statusObj: Json, after?: ActionCommand): TaskStatus {
+  if (after?.action === 'suspend' || (after?.action === 'custom' && after.name === 'SUSPEND')) return 'suspended';
+  const message = isObject(statusObj.message) ? itemsOf(statusObj.message.parts).filter(isObject).map((p) => text(p.text) ?? '').join(' ') : '';
+  const named = /^\s*(SUSPENDED|EXPIRED)\b/.exec(message);
+  return named ? CLASSIC_STATUS[named[1]] : 'unknown';
+}
+
+export function toTask(raw: unknown, opts: OracleOptions, after?: ActionCommand): Task {
   const value = expectObject(raw, 'a task', 200);
-  if (isA2ATask(value)) return fromA2A(value, opts);
+  if (isA2ATask(value)) return fromA2A(value, opts, after);
   if (isClassicTask(value)) return fromClassic(value, opts);
   throw malformed('an object that is neither an A2A task nor a classic task');
 }
@@ -262,7 +276,7 @@ export function parseActionResponse(res: VendorResponse, cmd: ActionCommand, opt
   if (typeof parsed === 'string') return { result: 'applied' };
   const value = expectObject(parsed, 'a task', res.status);
   if (!isA2ATask(value) && !isClassicTask(value) && typeof value.title === 'string') return { result: 'applied' };
-  return { result: 'applied', task: toTask(value, opts) };
+  return { result: 'applied', task: toTask(value, opts, cmd) };
 }
 
 function tryParseJsonValue(body: string): unknown {
