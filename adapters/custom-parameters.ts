@@ -4,7 +4,7 @@ import { GatewayError } from '../src/core/errors';
 
 /** One vendor field a `custom` action may carry, and the values it takes. */
 export interface ParameterRule {
-  type: 'string' | 'integer' | 'boolean' | 'identities';
+  type: 'string' | 'integer' | 'boolean' | 'identities' | 'map';
   minimum?: number;
   maximum?: number;
   enum?: readonly string[];
@@ -23,6 +23,9 @@ function fits(value: unknown, rule: ParameterRule): boolean {
       return Number.isSafeInteger(value) && (rule.minimum === undefined || (value as number) >= rule.minimum) && (rule.maximum === undefined || (value as number) <= rule.maximum);
     case 'boolean':
       return typeof value === 'boolean';
+    case 'map':
+      return !!value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length <= 100 &&
+        Object.entries(value).every(([k, v]) => k.length >= 1 && k.length <= 128 && typeof v === 'string' && v.length <= MAX_STRING);
     case 'identities':
       return Array.isArray(value) && value.length >= 1 && value.length <= 100 && value.every((i) =>
         !!i && typeof i === 'object' && !Array.isArray(i) && Object.keys(i).every((k) => k === 'id' || k === 'type') &&
@@ -33,6 +36,7 @@ function fits(value: unknown, rule: ParameterRule): boolean {
 function expected(rule: ParameterRule): string {
   if (rule.type === 'integer') return `an integer${rule.minimum !== undefined ? ` from ${rule.minimum}` : ''}${rule.maximum !== undefined ? ` to ${rule.maximum}` : ''}`;
   if (rule.type === 'identities') return `a list of { id, type${rule.enum ? `: ${rule.enum.join('|')}` : ''} }`;
+  if (rule.type === 'map') return 'a flat map of name to string';
   if (rule.enum) return `one of ${rule.enum.join(', ')}`;
   return rule.type === 'string' ? `a string of 1 to ${MAX_STRING} characters` : 'true or false';
 }
