@@ -105,6 +105,11 @@ export function toTask(raw: unknown, backend: string, opts: IbmBpmOptions): Task
   if (htm.customProperties && typeof htm.customProperties === 'object') {
     for (const [key, value] of Object.entries(htm.customProperties)) if (typeof value === 'string') task.properties[key] = value;
   }
+  // Task Update fields without a canonical name (expiresAt, escalate), where no custom property has the name.
+  const expiresAt = parseIbmDateTime((htm as Record<string, unknown>).expirationTime);
+  if (expiresAt) task.properties.expiresAt ??= expiresAt;
+  const escalated = (htm as Record<string, unknown>).isEscalated;
+  if (typeof escalated === 'boolean') task.properties.isEscalated ??= String(escalated);
   return task;
 }
 

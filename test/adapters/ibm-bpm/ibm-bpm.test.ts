@@ -134,7 +134,7 @@ describe('reject capability per backend (supports hook)', () => {
     const { gateway, sent } = gatewayWith({});
     await expect(gateway.perform(cmd({ action: 'reject' }))).rejects.toMatchObject({
       code: 'UNSUPPORTED_ACTION',
-      context: { supportedActions: ['approve', 'complete', 'claim', 'release', 'reassign', 'suspend', 'resume', 'terminate', 'update', 'custom'] },
+      context: { supportedActions: ['approve', 'complete', 'claim', 'release', 'reassign', 'suspend', 'resume', 'terminate', 'escalate', 'update', 'custom'] },
     });
     expect(sent).toEqual([]);
     expect(gateway.isSupported(gateway.backend('ibm'), 'reject')).toBe(false);
