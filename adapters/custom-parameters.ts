@@ -65,5 +65,5 @@ export function customParameters(cmd: ActionCommand, declared: Record<string, Pa
 
 /** The declaration as a line of documentation: `name` (type, for X only). */
 export function describeParameters(declared: Record<string, ParameterRule>): string {
-  return Object.entries(declared).map(([k, r]) => `\`${k}\`${r.onlyFor ? ` (${r.onlyFor.join(', ')})` : ''}`).join(', ');
+  return Object.entries(declared).map(([k, r]) => `${k}${r.onlyFor ? ` (${r.onlyFor.join(', ')})` : ''}`).join(', ');
 }
