@@ -29,6 +29,9 @@ const CLASSIC_STATUS: Record<string, TaskStatus> = {
 /** Oracle action id -> canonical action name, for `allowedActions`. */
 const CANONICAL_OF: Record<string, string> = Object.fromEntries(Object.entries(ACTION_IDS).map(([name, id]) => [id, name]));
 
+/** The canonical actions a SAVE carries. */
+const SAVE_ACTIONS = ['add_comment', 'update'];
+
 /** Classic string fields kept as canonical `properties` (only when non-empty). */
 const PROPERTY_FIELDS = [
   'taskId', 'category', 'taskDefinitionName', 'taskNamespace', 'identificationKey', 'processName', 'createdBy',
@@ -88,7 +91,8 @@ function isOutcome(id: string, actionType: unknown): boolean {
 /**
  * The task's `actionList`: an entry Oracle names like a canonical action becomes it (APPROVE -> approve,
  * ACQUIRE -> claim, ...); any other outcome (ACCEPT, DEFER...) is `complete` (complete{outcome: <ID>});
- * any other System entry (PURGE, DELETE, ADHOC_ROUTE, SAVE...) is `custom` (custom{name: <ID>}).
+ * any other System entry (PURGE, DELETE, ADHOC_ROUTE, SAVE...) is `custom` (custom{name: <ID>}); SAVE also
+ * makes `add_comment` and `update` allowed.
  * The ids themselves are kept in `outcomes` and `vendorActions`. No actionList at all: undefined (not known).
  */
 export function readActionList(actionList: unknown): ActionListInfo | undefined {
@@ -102,6 +106,8 @@ export function readActionList(actionList: unknown): ActionListInfo | undefined 
     const id = typeof entry === 'string' ? text(entry) : isObject(entry) ? (text(entry.actionId) ?? text(entry.id)) : undefined;
     if (!id) continue;
     const outcome = isOutcome(id, isObject(entry) ? entry.actionType : undefined);
+    // A SAVE offered is what add_comment and update send (a SAVE with a comment, with a priority).
+    if (id === 'SAVE') SAVE_ACTIONS.forEach((name) => add(info.allowedActions, name));
     add(info.allowedActions, CANONICAL_OF[id] ?? (outcome ? 'complete' : 'custom'));
     if (outcome) add(info.outcomes, id);
     add(info.vendorActions, id);

@@ -127,7 +127,7 @@ test('allowedActions: canonical names only, deduplicated; Custom outcomes are co
     outcomes: ['APPROVE', 'ACCEPT', 'DEFER', 'ESCALATE_TO_CFO'],
     vendorActions: ['APPROVE', 'ACCEPT', 'ACQUIRE', 'SKIP_CURRENT_ASSIGNMENT', 'PUSHBACK', 'INFO_REQUEST', 'DELETE', 'DEFER', 'PURGE', 'ESCALATE_TO_CFO'],
   });
-  expect(toAllowedActions(['APPROVE', 'SAVE'])).toEqual(['approve', 'custom']);
+  expect(toAllowedActions(['APPROVE', 'SAVE'])).toEqual(['approve', 'add_comment', 'update', 'custom']);
   expect(toAllowedActions({ items: [] })).toEqual([]);
   expect(toAllowedActions(undefined)).toBeUndefined();
 });
