@@ -26,7 +26,11 @@ export interface Stack {
 /** The config as a test edits it: backends loosely typed, validated again (defaults filled in) after the edit. */
 export type EditableConfig = GatewayConfig & { backends: Record<string, any> };
 
-export async function startStack(configure: (config: EditableConfig) => void = () => {}): Promise<Stack> {
+/** `emulatorOptions`: options of the emulator of a backend (by backend name), e.g. { oracle: { shape: 'classic' } }. */
+export async function startStack(
+  configure: (config: EditableConfig) => void = () => {},
+  emulatorOptions: Record<string, Record<string, unknown>> = {},
+): Promise<Stack> {
   const config = loadConfigFile(path.join(__dirname, '../../config/sandbox.yaml'), {});
   config.server.port = 0;
   const emulators: Record<string, Emulator> = {};
@@ -34,7 +38,7 @@ export async function startStack(configure: (config: EditableConfig) => void = (
   for (const [name, backend] of Object.entries(config.backends)) {
     const create = EMULATORS[backend.vendor];
     if (!create) continue;
-    const emulator = create();
+    const emulator = create(emulatorOptions[name]);
     const served = await listen(emulator);
     const url = new URL(backend.baseUrl);
     backend.baseUrl = served.url + url.pathname.replace(/\/$/, '');
