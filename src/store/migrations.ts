@@ -1,4 +1,5 @@
 // The store's schema as numbered migrations, written once for both dialects; applied in order at startup, each once.
+import { randomBytes } from 'node:crypto';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -126,6 +127,45 @@ export const MIGRATIONS: Migration[] = [
         holder TEXT NOT NULL,
         expires_ms ${t.bigint} NOT NULL
       )`,
+    ],
+  },
+  {
+    version: 3,
+    description: 'change events: the webhook deliveries outbox and the relay position',
+    sql: (t) => [
+      // One row: this store's id (part of every event id) and the last change record turned into deliveries.
+      `CREATE TABLE taskgate_event_state (
+        id INTEGER PRIMARY KEY,
+        store_id TEXT NOT NULL,
+        relayed ${t.bigint} NOT NULL
+      )`,
+      `INSERT INTO taskgate_event_state (id, store_id, relayed) VALUES (1, '${randomBytes(6).toString('hex')}', 0)`,
+      // One row per (webhook, change record); the payload is kept so a redelivery sends the same event after
+      // the change record itself is purged. No secret is ever stored.
+      `CREATE TABLE taskgate_deliveries (
+        id ${t.id},
+        webhook TEXT NOT NULL,
+        sequence ${t.bigint} NOT NULL,
+        event_id TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        backend TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_ms ${t.bigint} NOT NULL,
+        lease_holder TEXT,
+        lease_ms ${t.bigint},
+        created_ms ${t.bigint} NOT NULL,
+        last_attempt_ms ${t.bigint},
+        delivered_ms ${t.bigint},
+        last_status INTEGER,
+        last_error TEXT,
+        UNIQUE (webhook, sequence)
+      )`,
+      'CREATE INDEX taskgate_deliveries_due ON taskgate_deliveries (status, next_ms)',
+      'CREATE INDEX taskgate_deliveries_list ON taskgate_deliveries (webhook, status, id)',
+      'CREATE INDEX taskgate_deliveries_created ON taskgate_deliveries (created_ms)',
     ],
   },
 ];
