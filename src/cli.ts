@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { EMULATORS } from '../adapters/emulators';
 import { ConfigError, loadConfigFile, type GatewayConfig } from './config/load';
 import { listen, type RunningEmulator } from './emulators/emulator';
+import { loopbackWebhooks, startReceiver } from './events/sandbox-receiver';
+import { createLogger } from './log';
 import { drainOnSigterm, startGateway } from './server';
 
 const USAGE = `usage:
@@ -55,14 +57,18 @@ async function sandbox(args: string[]): Promise<void> {
     const url = new URL(backend.baseUrl);
     emulators.push(await listen(create(), Number(url.port), url.hostname));
   }
-  const running = await startGateway(config);
+  // Each loopback webhook gets a receiver that logs what arrives, its signature checked (src/events/sandbox-receiver.ts).
+  const logger = createLogger(config.log.level);
+  const receivers = await Promise.all(loopbackWebhooks(config.events.webhooks).map((w) => startReceiver(w, logger)));
+  const running = await startGateway(config, logger);
   running.logger.info('taskgate sandbox listening', {
     url: running.url,
     emulators: emulators.map((e) => e.url),
+    webhookReceivers: receivers.map((r) => r.url),
     backends: Object.keys(config.backends),
   });
   drainOnSigterm(running, config.server.drainMs, async () => {
-    await Promise.all(emulators.map((e) => e.close()));
+    await Promise.all([...emulators, ...receivers].map((e) => e.close()));
   });
 }
 

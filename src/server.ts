@@ -8,6 +8,8 @@ import type { AppState } from './http/app';
 import { answerClientErrors, MAX_HEADER_BYTES } from './http/client-error';
 import { Metrics } from './http/metrics';
 import { createLogger, type Logger } from './log';
+import { EventService } from './events/event-service';
+import type { SqlStore } from './store/sql-store';
 import { openStore } from './store/open';
 import type { Store } from './store/store';
 
@@ -18,6 +20,8 @@ export interface RunningGateway {
   logger: Logger;
   /** The audit trail and Idempotency-Key store (closed by close()). */
   store: Store;
+  /** Change events: the feed and the webhook worker (stopped by close()). */
+  events: EventService;
   /** Stops accepting, lets in-flight requests finish, then resolves. */
   close(): Promise<void>;
   /** How long in-flight requests may take after close() (their vendor calls' deadlines) before they are cut. */
@@ -35,6 +39,9 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
   const store = await openStore(config.store, (error) => logger.error('store connection error', { error: error.message }));
   // Expired Idempotency-Key records are taken over when reused anyway; this only keeps the table small.
   const purge = setInterval(() => void store.purgeExpired(Date.now()).catch(() => undefined), 60 * 60 * 1000).unref();
+  // Change events (src/events): the webhook worker relays change records into the outbox and delivers them.
+  const events = new EventService({ store: store as SqlStore, config: config.events, logger, registry: metrics.registry });
+  events.start();
   const state: AppState = { ready: true };
   // requireHostHeader off: a request without Host gets the app's problem+json 400, not Node's bare one.
   const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, createGatewayApp({ config, gateway, logger, state, store, metrics }));
@@ -51,9 +58,11 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
     state,
     logger,
     store,
+    events,
     // An action makes at most a few vendor calls (comment + outcome, a token refresh, a re-read), each within timeoutMs.
     graceMs: 4 * Math.max(0, ...Object.values(config.backends).map((b) => b.timeoutMs ?? 10_000)) + 1000,
     close: async () => {
+      events.closeStreams();
       await new Promise<void>((resolve) => {
         // Connections whose last answer finishes after close() go idle later: keep closing them, or they hold the
         // exit for a whole keep-alive timeout.
@@ -65,6 +74,7 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
         server.closeIdleConnections();
       });
       clearInterval(purge);
+      await events.stop();
       await store.close();
     },
   };

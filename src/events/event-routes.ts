@@ -30,8 +30,6 @@ export interface BackendDirectory {
 export interface EventRouteDeps {
   events: EventService;
   backends: BackendDirectory;
-  /** Aborted when the gateway shuts down: streams and long polls end then. */
-  closing?: AbortSignal;
 }
 
 export function eventRoutes(route: Route, deps: EventRouteDeps): void {
@@ -81,33 +79,33 @@ function feedQuery(caller: Caller, q: { after?: string; type?: string; backend?:
 }
 
 /** An AbortSignal that fires when the client goes away or the gateway shuts down. */
-function lifetime(req: Request, res: Response, closing?: AbortSignal): AbortController {
+function lifetime(req: Request, res: Response, closing: AbortSignal): AbortController {
   const controller = new AbortController();
   const abort = () => controller.abort();
   res.once('close', abort);
   req.once('close', () => {
     if (req.destroyed && !res.writableEnded) abort();
   });
-  if (closing?.aborted) abort();
-  else closing?.addEventListener('abort', abort, { once: true });
-  res.once('close', () => closing?.removeEventListener('abort', abort));
+  if (closing.aborted) abort();
+  else closing.addEventListener('abort', abort, { once: true });
+  res.once('close', () => closing.removeEventListener('abort', abort));
   return controller;
 }
 
-function feedHandler({ events, backends, closing }: EventRouteDeps) {
+function feedHandler({ events, backends }: EventRouteDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const caller = eventsCaller(res);
     const q = validated<{ after?: string; limit: number; type?: string; backend?: string; wait: number }>(validateFeed, req, 'events query', 'after, limit (1-500), type, backend, wait (0-30)');
     const query = feedQuery(caller, q, backends, q.limit);
     const page = q.wait > 0
-      ? await events.feed.wait(query, q.wait * 1000, lifetime(req, res, closing).signal)
+      ? await events.feed.wait(query, q.wait * 1000, lifetime(req, res, events.closingSignal).signal)
       : await events.feed.page(query);
     if (res.writableEnded || res.destroyed) return;
     res.json({ items: page.items, nextCursor: String(page.next) });
   };
 }
 
-function streamHandler({ events, backends, closing }: EventRouteDeps) {
+function streamHandler({ events, backends }: EventRouteDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const caller = eventsCaller(res);
     const q = validated<{ after?: string; type?: string; backend?: string }>(validateStream, req, 'events stream query', 'after, type, backend (and the Last-Event-ID header)');
@@ -116,7 +114,7 @@ function streamHandler({ events, backends, closing }: EventRouteDeps) {
       throw new GatewayError('INVALID_REQUEST', 'Last-Event-ID must be an id this stream sent (a sequence number)');
     }
     let query = feedQuery(caller, { ...q, after: lastEventId?.trim() ?? q.after }, backends, STREAM_PAGE);
-    const { signal } = lifetime(req, res, closing);
+    const { signal } = lifetime(req, res, events.closingSignal);
     res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'X-Accel-Buffering': 'no' });
     res.flushHeaders();
     res.write(': taskgate change feed\nretry: 2000\n\n');

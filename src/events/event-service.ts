@@ -57,6 +57,7 @@ export class EventService {
   readonly feed: EventFeed;
   readonly worker: DeliveryWorker;
   private readonly hooks: WebhookConfig[];
+  private readonly closing = new AbortController();
 
   constructor(private readonly options: EventServiceOptions) {
     this.outbox = new OutboxStore(options.store);
@@ -94,8 +95,20 @@ export class EventService {
     this.worker.start();
   }
 
-  stop(): Promise<void> {
-    return this.worker.stop();
+  /** Aborted at shutdown: streams and long polls end then, so they do not hold the server open. */
+  get closingSignal(): AbortSignal {
+    return this.closing.signal;
+  }
+
+  /** Ends the streams and long polls (before the server stops accepting). */
+  closeStreams(): void {
+    this.closing.abort();
+  }
+
+  /** Ends the streams, stops the worker and waits for its attempts in flight. */
+  async stop(): Promise<void> {
+    this.closeStreams();
+    await this.worker.stop();
   }
 
   /** Change records were committed in this process: the feed's waiting readers and the worker look at once. */
