@@ -161,11 +161,14 @@ export const MIGRATIONS: Migration[] = [
         delivered_ms ${t.bigint},
         last_status INTEGER,
         last_error TEXT,
+        error_ms ${t.bigint},
+        error_status INTEGER,
         UNIQUE (webhook, sequence)
       )`,
       'CREATE INDEX taskgate_deliveries_due ON taskgate_deliveries (status, next_ms)',
       'CREATE INDEX taskgate_deliveries_list ON taskgate_deliveries (webhook, status, id)',
       'CREATE INDEX taskgate_deliveries_created ON taskgate_deliveries (created_ms)',
+      'CREATE INDEX taskgate_deliveries_errors ON taskgate_deliveries (webhook, error_ms)',
     ],
   },
 ];

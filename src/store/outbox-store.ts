@@ -221,7 +221,8 @@ export class OutboxStore {
     const final = outcome.nextMs === undefined;
     const sql = `UPDATE taskgate_deliveries SET status = ${q.add(final ? 'failed' : 'pending')}, attempts = attempts + 1,
       next_ms = ${q.add(outcome.nextMs ?? nowMs)}, last_attempt_ms = ${q.add(nowMs)}, last_status = ${q.add(outcome.status ?? null)},
-      last_error = ${q.add(outcome.error.slice(0, 500))}, lease_holder = NULL, lease_ms = NULL
+      last_error = ${q.add(outcome.error.slice(0, 500))}, error_ms = ${q.add(nowMs)}, error_status = ${q.add(outcome.status ?? null)},
+      lease_holder = NULL, lease_ms = NULL
       WHERE id = ${q.add(id)} AND lease_holder = ${q.add(holder)} AND status = 'pending'`;
     return (await this.db.execute(sql, q.values)) === 1;
   }
@@ -272,13 +273,13 @@ export class OutboxStore {
   /** The webhook's latest failed attempt (of these backends, when given). */
   async lastError(webhook: string, backends?: string[]): Promise<LastError | undefined> {
     const q = new Params(this.p);
-    const where = [`webhook = ${q.add(webhook)}`, 'last_error IS NOT NULL', 'last_attempt_ms IS NOT NULL'];
+    const where = [`webhook = ${q.add(webhook)}`, 'error_ms IS NOT NULL'];
     if (backends) where.push(backends.length ? `backend IN (${q.list(backends)})` : '1 = 0');
-    const [row] = await this.db.select<{ id: number | string; last_attempt_ms: number | string; last_status: number | null; last_error: string }>(
-      `SELECT id, last_attempt_ms, last_status, last_error FROM taskgate_deliveries WHERE ${where.join(' AND ')} ORDER BY last_attempt_ms DESC, id DESC LIMIT 1`, q.values);
+    const [row] = await this.db.select<{ id: number | string; error_ms: number | string; error_status: number | null; last_error: string }>(
+      `SELECT id, error_ms, error_status, last_error FROM taskgate_deliveries WHERE ${where.join(' AND ')} ORDER BY error_ms DESC, id DESC LIMIT 1`, q.values);
     if (!row) return undefined;
-    const last: LastError = { deliveryId: Number(row.id), atMs: Number(row.last_attempt_ms), error: row.last_error };
-    if (row.last_status !== null) last.status = Number(row.last_status);
+    const last: LastError = { deliveryId: Number(row.id), atMs: Number(row.error_ms), error: row.last_error };
+    if (row.error_status !== null) last.status = Number(row.error_status);
     return last;
   }
 
