@@ -30,6 +30,8 @@ export interface BackendDirectory {
 export interface EventRouteDeps {
   events: EventService;
   backends: BackendDirectory;
+  /** The stream's heartbeat interval (default HEARTBEAT_MS). */
+  heartbeatMs?: number;
 }
 
 export function eventRoutes(route: Route, deps: EventRouteDeps): void {
@@ -105,7 +107,7 @@ function feedHandler({ events, backends }: EventRouteDeps) {
   };
 }
 
-function streamHandler({ events, backends }: EventRouteDeps) {
+function streamHandler({ events, backends, heartbeatMs = HEARTBEAT_MS }: EventRouteDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const caller = eventsCaller(res);
     const q = validated<{ after?: string; type?: string; backend?: string }>(validateStream, req, 'events stream query', 'after, type, backend (and the Last-Event-ID header)');
@@ -120,7 +122,7 @@ function streamHandler({ events, backends }: EventRouteDeps) {
     res.write(': taskgate change feed\nretry: 2000\n\n');
     try {
       while (!signal.aborted) {
-        const page = await events.feed.wait(query, HEARTBEAT_MS, signal);
+        const page = await events.feed.wait(query, heartbeatMs, signal);
         if (signal.aborted) break;
         let chunk = '';
         for (const event of page.items) chunk += `id: ${event.data.sequence}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
