@@ -39,7 +39,7 @@ export interface DeliveryWorkerOptions {
   holder?: string;
   /** How often the store is read for records and due deliveries written by other gateways (default 500 ms). */
   pollMs?: number;
-  /** How long a claim lasts: longer than an attempt can take (default: the 15 s timeout and 15 s more). */
+  /** How long a claim lasts: longer than an attempt can take (default: the 15 s timeout and 5 s more). */
   leaseMs?: number;
   /** Attempts in flight at once (default 32). */
   concurrency?: number;
@@ -74,7 +74,7 @@ export class DeliveryWorker {
     this.sender = options.sender ?? new WebhookSender();
     this.schedule = options.retrySchedule ?? DEFAULT_RETRY_SCHEDULE;
     this.pollMs = options.pollMs ?? 500;
-    this.leaseMs = options.leaseMs ?? DELIVERY_TIMEOUT_MS + 15_000;
+    this.leaseMs = options.leaseMs ?? DELIVERY_TIMEOUT_MS + 5_000;
     this.concurrency = options.concurrency ?? 32;
     this.now = options.now ?? Date.now;
   }
