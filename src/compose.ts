@@ -10,6 +10,8 @@ import type { Backend, Gateway } from './core/gateway';
 import type { AuthContext, CircuitState, OutboundAuth } from './core/ports';
 import { ConfigError, type GatewayConfig, type RawBackendConfig } from './config/load';
 import { createApp, type AppState } from './http/app';
+import { EVENTS_DEFAULTS, EventService } from './events/event-service';
+import type { SqlStore } from './store/sql-store';
 import { Metrics } from './http/metrics';
 import { validateActionBody } from './http/validation';
 import type { Logger } from './log';
@@ -97,10 +99,12 @@ export interface AppParts {
   logger: Logger;
   metrics?: Metrics;
   state?: AppState;
+  /** Change events; absent: a service over the store whose webhook worker is not started (the routes still serve). */
+  events?: EventService;
 }
 
 /** The Express app with the core's services wired to the store, metrics and log. */
-export function createGatewayApp({ config, gateway, store, logger, metrics = new Metrics(() => gateway.list()), state }: AppParts): express.Express {
+export function createGatewayApp({ config, gateway, store, logger, metrics = new Metrics(() => gateway.list()), state, events }: AppParts): express.Express {
   const apiKeySecrets = config.auth.apiKeys.map((k) => k.key);
   const actions = new ActionService({
     gateway,
@@ -114,5 +118,6 @@ export function createGatewayApp({ config, gateway, store, logger, metrics = new
     },
   });
   const storeHealth = async () => ({ type: store.type, status: await store.ping().then(() => 'ok' as const, () => 'unavailable' as const) });
-  return createApp({ config, gateway, actions, audit: new AuditTrail(store), storeHealth, logger, metrics, state });
+  const changeEvents = events ?? new EventService({ store: store as SqlStore, config: config.events ?? EVENTS_DEFAULTS, logger });
+  return createApp({ config, gateway, actions, audit: new AuditTrail(store), storeHealth, logger, metrics, state, events: changeEvents });
 }

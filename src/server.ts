@@ -8,7 +8,7 @@ import type { AppState } from './http/app';
 import { answerClientErrors, MAX_HEADER_BYTES } from './http/client-error';
 import { Metrics } from './http/metrics';
 import { createLogger, type Logger } from './log';
-import { EventService } from './events/event-service';
+import { EVENTS_DEFAULTS, EventService } from './events/event-service';
 import type { SqlStore } from './store/sql-store';
 import { openStore } from './store/open';
 import type { Store } from './store/store';
@@ -40,11 +40,11 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
   // Expired Idempotency-Key records are taken over when reused anyway; this only keeps the table small.
   const purge = setInterval(() => void store.purgeExpired(Date.now()).catch(() => undefined), 60 * 60 * 1000).unref();
   // Change events (src/events): the webhook worker relays change records into the outbox and delivers them.
-  const events = new EventService({ store: store as SqlStore, config: config.events, logger, registry: metrics.registry });
+  const events = new EventService({ store: store as SqlStore, config: config.events ?? EVENTS_DEFAULTS, logger, registry: metrics.registry });
   events.start();
   const state: AppState = { ready: true };
   // requireHostHeader off: a request without Host gets the app's problem+json 400, not Node's bare one.
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, createGatewayApp({ config, gateway, logger, state, store, metrics }));
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, createGatewayApp({ config, gateway, logger, state, store, metrics, events }));
   answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -8,6 +8,8 @@ import type { AuditTrail } from '../core/audit-trail';
 import { GatewayError } from '../core/errors';
 import type { CallTrace, Gateway } from '../core/gateway';
 import type { GatewayConfig } from '../config/load';
+import { eventRoutes } from '../events/event-routes';
+import type { EventService } from '../events/event-service';
 import type { Logger } from '../log';
 import { actionRoutes } from './action-routes';
 import { ApiKeys } from './api-keys';
@@ -36,6 +38,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   state?: AppState;
+  /** Change events: the feed, its stream and the webhook state (src/events). */
+  events?: EventService;
 }
 
 /** Per-request facts for the log line and the metrics labels, kept on res.locals. */
@@ -54,7 +58,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Longest request target (path and query) accepted; headers are bounded by the server's maxHeaderSize. */
 export const URL_MAX = 4096;
 
-export function createApp({ config, gateway, actions, audit, storeHealth, logger, metrics, state = { ready: true } }: AppDeps): express.Express {
+export function createApp({ config, gateway, actions, audit, storeHealth, logger, metrics, state = { ready: true }, events }: AppDeps): express.Express {
   const app = express();
   const apiKeys = new ApiKeys(config.auth.apiKeys);
   const rateLimiter = new RateLimiter(config.auth.apiKeys);
@@ -140,6 +144,7 @@ export function createApp({ config, gateway, actions, audit, storeHealth, logger
   backendRoutes(route, gateway);
   actionRoutes(route, { gateway, actions, bodyLimit: config.server.bodyLimit });
   route('/v1/audit', { get: [auditHandler(audit)] });
+  if (events) eventRoutes(route, { events, backends: gateway });
 
   app.use((req: Request) => {
     throw new GatewayError('NOT_FOUND', `No route ${req.method} ${req.path.slice(0, 256)}`);

@@ -6,6 +6,10 @@ import batchRequestSchema from '../../schemas/batch-request.schema.json';
 import problemSchema from '../../schemas/problem.schema.json';
 import responsesSchema from '../../schemas/responses.schema.json';
 import taskSchema from '../../schemas/task.schema.json';
+// Change events (src/events): their schema files and paths.
+import eventsQuerySchema from '../../schemas/events-query.schema.json';
+import eventsSchema from '../../schemas/events.schema.json';
+import { eventPaths } from '../events/event-openapi';
 import { TASK_STATUSES } from '../core/task';
 import type { Backend } from '../core/gateway';
 
@@ -20,6 +24,8 @@ export const SCHEMA_FILES = [
   { file: 'audit-query.schema.json', name: 'AuditQuery', schema: auditQuerySchema },
   { file: 'inbox-query.schema.json', name: 'InboxQuery', schema: inboxQuerySchema },
   { file: 'responses.schema.json', name: 'Responses', schema: responsesSchema },
+  { file: 'events-query.schema.json', name: 'EventsQuery', schema: eventsQuerySchema },
+  { file: 'events.schema.json', name: 'Events', schema: eventsSchema },
 ] as const;
 
 const componentRef = (name: string) => `#/components/schemas/${name}`;
@@ -104,7 +110,7 @@ export function buildOpenApi(backends: Backend[]): Json {
     },
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
-    tags: [{ name: 'backends' }, { name: 'tasks' }, { name: 'actions' }, { name: 'audit' }, { name: 'operations' }],
+    tags: [{ name: 'backends' }, { name: 'tasks' }, { name: 'actions' }, { name: 'audit' }, { name: 'events' }, { name: 'operations' }],
     paths: {
       '/v1/backends': {
         get: { operationId: 'listBackends', tags: ['backends'], summary: 'The backends this key may use', responses: { '200': ok('BackendList'), ...V1_ERRORS } },
@@ -171,6 +177,7 @@ export function buildOpenApi(backends: Backend[]): Json {
           responses: { '200': ok('AuditPage'), '400': problem('INVALID_REQUEST'), '403': problem('FORBIDDEN: the key has no `audit` scope'), ...V1_ERRORS },
         },
       },
+      ...eventPaths(V1_ERRORS),
       '/healthz': { get: { operationId: 'health', tags: ['operations'], security: [], summary: 'Liveness', responses: { '200': ok('Health') } } },
       '/readyz': {
         get: {
