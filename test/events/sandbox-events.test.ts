@@ -1,0 +1,53 @@
+// Change events through the whole gateway on the sandbox config: the feed answers, and the sandbox receiver logs a verified event.
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import eventsSchema from '../../schemas/events.schema.json';
+import taskSchema from '../../schemas/task.schema.json';
+import type { SqlStore } from '../../src/store/sql-store';
+import { startStack, type Stack } from '../helpers/stack';
+import { change, commit } from './helpers';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack((config) => {
+    config.sync = { ...config.sync, intervalMs: 0 };
+  });
+});
+afterAll(() => stack.close());
+
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv);
+ajv.addSchema(taskSchema);
+ajv.addSchema(eventsSchema);
+const matches = (def: string, body: unknown) => {
+  const validate = ajv.getSchema(`${eventsSchema.$id}#/$defs/${def}`)!;
+  return validate(body) ? [] : validate.errors;
+};
+
+test('a committed change reaches the sandbox webhook receiver, signature verified, and reads back from the feed', async () => {
+  await commit(stack.gateway.store as unknown as SqlStore, change('3e4c170e', { backend: 'secmaster' }));
+  stack.gateway.events.changed();
+  for (let i = 0; i < 200 && !stack.logs.some((l) => l.includes('"webhook received"')); i++) await new Promise((r) => setTimeout(r, 50));
+  const line = JSON.parse(stack.logs.find((l) => l.includes('"webhook received"'))!);
+  expect(line).toMatchObject({ webhook: 'sandbox', signature: 'verified', type: 'taskgate.task.created', source: 'taskgate/secmaster', subject: '3e4c170e' });
+  expect(stack.logs.join('\n')).not.toContain('c2FuZGJveC13ZWJob29r');
+
+  const feed = await stack.request('GET', '/v1/events');
+  expect(feed.status).toBe(200);
+  expect(matches('eventPage', feed.body)).toEqual([]);
+  expect(feed.body.items.map((e: any) => e.id)).toEqual([line.webhookId]);
+  const hooks = await stack.request('GET', '/v1/webhooks');
+  expect(matches('webhookList', hooks.body)).toEqual([]);
+  expect(hooks.body.items[0]).toMatchObject({ name: 'sandbox', counts: { delivered: 1, pending: 0, failed: 0 } });
+  const deliveries = await stack.request('GET', '/v1/webhooks/sandbox/deliveries');
+  expect(matches('deliveryPage', deliveries.body)).toEqual([]);
+  expect((await stack.request('GET', '/v1/events', { key: 'soc-bot-key-456' })).status).toBe(403);
+  expect((await stack.request('DELETE', '/v1/events')).status).toBe(405);
+
+  const metrics = (await stack.request('GET', '/metrics', { key: null })).text;
+  expect(metrics).toMatch(/taskgate_events_recorded_total\{type="taskgate.task.created"\} 1/);
+  expect(metrics).toMatch(/taskgate_webhook_deliveries_total\{webhook="sandbox",outcome="delivered"\} 1/);
+  expect(metrics).toMatch(/taskgate_webhook_delivery_latency_seconds_count\{webhook="sandbox"\} 1/);
+  expect(metrics).toMatch(/taskgate_webhook_oldest_pending_seconds\{webhook="sandbox"\} 0/);
+  expect(metrics).not.toContain('c2FuZGJveC13ZWJob29r');
+});
