@@ -139,7 +139,10 @@ export const MIGRATIONS: Migration[] = [
         store_id TEXT NOT NULL,
         relayed ${t.bigint} NOT NULL
       )`,
-      `INSERT INTO taskgate_event_state (id, store_id, relayed) VALUES (1, '${randomBytes(6).toString('hex')}', 0)`,
+      // Change records written before this migration stay in the feed but are not pushed to webhooks: a webhook
+      // receives what is committed once it exists.
+      `INSERT INTO taskgate_event_state (id, store_id, relayed)
+        SELECT 1, '${randomBytes(6).toString('hex')}', COALESCE(MAX(sequence), 0) FROM taskgate_changes`,
       // One row per (webhook, change record); the payload is kept so a redelivery sends the same event after
       // the change record itself is purged. No secret is ever stored.
       `CREATE TABLE taskgate_deliveries (
