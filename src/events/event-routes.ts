@@ -126,16 +126,30 @@ function streamHandler({ events, backends, heartbeatMs = HEARTBEAT_MS }: EventRo
         if (signal.aborted) break;
         let chunk = '';
         for (const event of page.items) chunk += `id: ${event.data.sequence}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
-        res.write(chunk || ': heartbeat\n\n');
+        // A slow reader is not sent more than the socket takes: the next page waits for it to drain.
+        if (!res.write(chunk || ': heartbeat\n\n')) await drained(res, signal);
         query = { ...query, after: page.next };
       }
     } catch (error) {
       // The answer has started: a failure can only end the stream (the client resumes with Last-Event-ID).
+      events.report('the event stream failed', error);
+      locals(res).errorCode = 'INTERNAL_ERROR';
       res.write(': the stream failed; reconnect to resume\n\n');
-      if (!(error instanceof GatewayError)) locals(res).errorCode = 'INTERNAL_ERROR';
     }
     res.end();
   };
+}
+
+function drained(res: Response, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    res.once('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 function webhooksHandler({ events }: EventRouteDeps) {

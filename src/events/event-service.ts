@@ -68,10 +68,7 @@ export class EventService {
     this.hooks = options.config.webhooks;
     const logged = this.logObserver();
     const metered = options.registry
-      ? eventMetrics(options.registry, this.hooks.map((h) => h.name), async () => {
-        const counts = await this.outbox.counts();
-        return new Map(this.hooks.map((h) => [h.name, counts.get(h.name)?.oldestPendingMs]));
-      })
+      ? eventMetrics(options.registry, this.hooks.map((h) => h.name), () => this.outbox.oldestPending())
       : {};
     this.worker = new DeliveryWorker({
       outbox: this.outbox,
@@ -118,6 +115,11 @@ export class EventService {
   changed(): void {
     this.feed.notify();
     this.worker.wake();
+  }
+
+  /** A failure the routes cannot answer with (a stream already started), for the log. */
+  report(message: string, error: unknown): void {
+    this.options.logger?.error(message, { error: error instanceof Error ? error.message : String(error) });
   }
 
   webhook(name: string): WebhookConfig | undefined {

@@ -270,6 +270,13 @@ export class OutboxStore {
     return counts;
   }
 
+  /** created_ms of each webhook's oldest pending delivery (for the metrics: one indexed scan of pending rows). */
+  async oldestPending(): Promise<Map<string, number | undefined>> {
+    const rows = await this.db.select<{ webhook: string; oldest: number | string | null }>(
+      "SELECT webhook, MIN(created_ms) AS oldest FROM taskgate_deliveries WHERE status = 'pending' GROUP BY webhook", []);
+    return new Map(rows.map((r) => [r.webhook, r.oldest === null ? undefined : Number(r.oldest)]));
+  }
+
   /** The webhook's latest failed attempt (of these backends, when given). */
   async lastError(webhook: string, backends?: string[]): Promise<LastError | undefined> {
     const q = new Params(this.p);
