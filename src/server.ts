@@ -62,6 +62,9 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
     // An action makes at most a few vendor calls (comment + outcome, a token refresh, a re-read), each within timeoutMs.
     graceMs: 4 * Math.max(0, ...Object.values(config.backends).map((b) => b.timeoutMs ?? 10_000)) + 1000,
     close: async () => {
+      // From here a request still arriving on a kept-alive connection is answered 503 SHUTTING_DOWN, never run.
+      state.ready = false;
+      state.stopping = true;
       events.closeStreams();
       await new Promise<void>((resolve) => {
         // Connections whose last answer finishes after close() go idle later: keep closing them, or they hold the

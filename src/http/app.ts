@@ -77,7 +77,7 @@ export function createApp({ config, gateway, actions, audit, storeHealth, logger
     l.trace = {};
     res.set({ 'X-Request-Id': l.requestId, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
     // From SIGTERM on, kept-alive connections are closed after their answer so clients move to another instance.
-    if (!state.ready) res.set('Connection', 'close');
+    if (!state.ready || state.stopping) res.set('Connection', 'close');
     // On close, not finish: a request whose client went away before its answer was sent is logged too.
     res.once('close', () => {
       logger.info('request', {

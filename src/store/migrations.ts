@@ -131,6 +131,15 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 3,
+    description: 'audit: the door an attempt came through (via), and whether its parameters were cut',
+    sql: (t) => [
+      // `batch` stays for rows written before: a row without `via` came through rest or batch as `batch` says.
+      'ALTER TABLE taskgate_audit ADD COLUMN via TEXT',
+      `ALTER TABLE taskgate_audit ADD COLUMN parameters_truncated ${t.flag} NOT NULL DEFAULT 0`,
+    ],
+  },
+  {
+    version: 4,
     description: 'change events: the webhook deliveries outbox and the relay position',
     sql: (t) => [
       // One row: this store's id (part of every event id) and the last change record turned into deliveries.

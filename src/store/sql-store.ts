@@ -165,6 +165,6 @@ export function auditParams(record: AuditRecord): Param[] {
   const row = toAuditRow(record);
   return [
     row.time_ms, row.request_id, row.key_name, row.on_behalf_of, row.backend, row.task_id, row.action,
-    row.parameters, row.result, row.error_code, row.vendor_status, row.duration_ms, row.replayed, row.batch,
+    row.parameters, row.result, row.error_code, row.vendor_status, row.duration_ms, row.replayed, row.batch, row.via, row.parameters_truncated,
   ];
 }

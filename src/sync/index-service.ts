@@ -1,4 +1,5 @@
 // The task index as the core sees it: the inbox query, and an action's result applied to the index at once.
+import type { AuditRecord } from '../core/action-records';
 import { GatewayError } from '../core/errors';
 import type { Task, TaskStatus } from '../core/task';
 import { FINAL_STATUSES, type ChangeRecord, type IndexStore, type InboxSort, type SyncState } from '../store/index-store';
@@ -104,6 +105,15 @@ export class IndexService {
       changes.push(record);
     }
     await this.options.store.writeIndex({ backend, upserts, deletes: [], changes });
+  }
+
+  /** As ActionObserver.performed (src/core/action-service.ts): the audited attempt and the task it returned. */
+  performed(record: AuditRecord, task: Task | undefined): Promise<void> {
+    const action: ActionInfo = { taskId: record.taskId, action: record.action, keyName: record.keyName, requestId: record.requestId };
+    if (record.result !== undefined) action.result = record.result;
+    if (record.errorCode !== undefined) action.errorCode = record.errorCode;
+    if (record.onBehalfOf !== undefined) action.onBehalfOf = record.onBehalfOf;
+    return this.applyActionResult(record.backend, task, action);
   }
 
   /**

@@ -93,7 +93,7 @@ describe('group commit of audit records', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-sqlite-')), 'killed.db');
     const proc = child(`const { SqliteStore } = require('./src/store/sqlite-store');
       const store = new SqliteStore(${JSON.stringify(file)}); store.migrate();
-      const rec = (i) => ({ time: new Date().toISOString(), requestId: 'k' + i, keyName: 'k', backend: 'b', taskId: 't', action: 'approve', parameters: {}, durationMs: 1 });
+      const rec = (i) => ({ time: new Date().toISOString(), requestId: 'k' + i, keyName: 'k', backend: 'b', taskId: 't', action: 'approve', parameters: {}, durationMs: 1, via: 'rest' });
       Promise.all([0, 1, 2].map((i) => store.recordAudit(rec(i)))).then(() => { process.stdout.write('committed\\n'); setInterval(() => {}, 1000); });`);
     const exited = new Promise((r) => proc.on('exit', r));
     await new Promise<void>((resolve, reject) => {
@@ -122,4 +122,20 @@ describe('group commit of audit records', () => {
 
 describe('sqlite task index', () => {
   indexSuite(() => openStore({ type: 'sqlite', path: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-sqlite-')), 'index.db') }));
+});
+
+test('an audit row written before `via` existed reads back through its batch flag', async () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-sqlite-')), 'old.db');
+  const store = new SqliteStore(file);
+  await store.init();
+  await store.recordAudit(record({ requestId: 'old', via: 'batch' }));
+  await store.close();
+  // As a row of the first schema would be: no via.
+  const { DatabaseSync } = await import('node:sqlite');
+  const db = new DatabaseSync(file);
+  db.exec('UPDATE taskgate_audit SET via = NULL');
+  db.close();
+  const reopened = new SqliteStore(file);
+  expect((await reopened.queryAudit({ limit: 5 })).items.map((i) => i.via)).toEqual(['batch']);
+  await reopened.close();
 });

@@ -55,3 +55,14 @@ test('backend status: stale before the first sync, ok after, stale after three i
   await store.writeIndex({ backend: 'oracle', upserts: [], deletes: [], changes: [], state: { backend: 'oracle', status: 'error', syncedMs: synced, errorCode: 'BACKEND_TIMEOUT', errorDetail: 'no answer in 5000 ms', cycles: 2, failures: 1, fullRequested: false } });
   expect((await status())[1]).toEqual({ name: 'oracle', vendor: 'oracle-bpm', status: 'error', syncedAt: new Date(synced).toISOString(), error: { code: 'BACKEND_TIMEOUT', detail: 'no answer in 5000 ms' } });
 });
+
+test('performed (the action service observer) records the audited attempt with the task it returned', async () => {
+  const index = service();
+  await index.performed({
+    time: '2026-03-01T00:00:00.000Z', requestId: 'r9', keyName: 'erp', onBehalfOf: 'bob', backend: 'oracle', taskId: '7', action: 'claim',
+    parameters: {}, result: 'applied', durationMs: 3, via: 'rest',
+  }, task('7', { status: 'claimed' }));
+  expect((await store.listChanges(0, 10)).map((c) => [c.kind, c.taskId, c.keyName, c.onBehalfOf, c.result])).toEqual([
+    ['created', '7', undefined, undefined, undefined], ['action', '7', 'erp', 'bob', 'applied'],
+  ]);
+});
