@@ -39,7 +39,7 @@ const ONLY = new Set((process.env.BENCH_ONLY ?? 'secmaster,k2,open,memory').spli
 /** A directory: the gateway child runs with --cpu-prof and writes its profile there on exit. */
 const PROFILE_DIR = process.env.BENCH_PROFILE;
 /** Extra node flags for the gateway child only (space-separated), to try a V8 setting; the launcher's own
- * flags (bin/taskgate.js's shebang, as `taskgate` and `npm start` run) always come first. */
+ * flags (package.json's `start` script, src/launch.ts) always come first. */
 const GATEWAY_ARGS = (process.env.BENCH_GATEWAY_ARGS ?? '').split(' ').filter(Boolean);
 const KEY = 'bench-key-12345';
 

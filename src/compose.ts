@@ -13,11 +13,15 @@ import { createApp, type AppState } from './http/app';
 import { EVENTS_DEFAULTS, EventService } from './events/event-service';
 import type { SqlStore } from './store/sql-store';
 import { Metrics } from './http/metrics';
+import { PostgresRateLimiter, RateLimiter, type RateLimit } from './http/rate-limit';
 import { validateActionBody } from './http/validation';
 import type { Logger } from './log';
+import type { PostgresStore } from './store/postgres-store';
 import type { Store } from './store/store';
+import { IndexService } from './sync/index-service';
+import { SyncScheduler } from './sync/scheduler';
 import { HttpTransport } from './transport/http';
-import { meteredTransport, type CallTimer } from './transport/metered';
+import { failureRecordingTransport, meteredTransport, type CallTimer, type VendorFailure } from './transport/metered';
 import { ResilientTransport } from './transport/resilient-transport';
 
 export interface BackendHooks {
@@ -25,6 +29,8 @@ export interface BackendHooks {
   onCircuitChange?(backend: string, from: CircuitState, to: CircuitState): void;
   /** Times each vendor call of a backend (for /metrics). */
   vendorCallTimer?(backend: string): CallTimer;
+  /** Hears of each vendor try that failed (for /readyz and /metrics). */
+  onVendorFailure?(backend: string, failure: VendorFailure): void;
 }
 
 const NO_AUTH: OutboundAuth = { headers: async () => ({}), secretHeaders: [], refresh: async () => false, secrets: () => [] };
@@ -58,7 +64,8 @@ export function createBackend(name: string, raw: RawBackendConfig, hooks: Backen
   } catch (error) {
     throw error instanceof ConfigError ? error : new ConfigError((error as Error).message);
   }
-  const resilient = new ResilientTransport(new HttpTransport({ ...link, baseUrl: raw.baseUrl, auth }), {
+  const http = new HttpTransport({ ...link, baseUrl: raw.baseUrl, auth });
+  const resilient = new ResilientTransport(failureRecordingTransport(http, (failure) => hooks.onVendorFailure?.(name, failure)), {
     backend: name,
     timeoutMs,
     tryTimeoutMs: raw.tryTimeoutMs,
@@ -99,12 +106,16 @@ export interface AppParts {
   logger: Logger;
   metrics?: Metrics;
   state?: AppState;
+  /** The sync scheduler the server started; absent: one that only runs the cycles the sync route asks for. */
+  sync?: SyncScheduler;
   /** Change events; absent: a service over the store whose webhook worker is not started (the routes still serve). */
   events?: EventService;
 }
 
 /** The Express app with the core's services wired to the store, metrics and log. */
-export function createGatewayApp({ config, gateway, store, logger, metrics = new Metrics(() => gateway.list()), state, events }: AppParts): express.Express {
+export function createGatewayApp({ config, gateway, store, logger, metrics = new Metrics(() => gateway.list()), state, sync, events }: AppParts): express.Express {
+  const index = new IndexService({ store, backends: gateway.list(), config: config.sync });
+  const changeEvents = events ?? new EventService({ store: store as SqlStore, config: config.events ?? EVENTS_DEFAULTS, logger });
   const apiKeySecrets = config.auth.apiKeys.map((k) => k.key);
   const actions = new ActionService({
     gateway,
@@ -115,9 +126,21 @@ export function createGatewayApp({ config, gateway, store, logger, metrics = new
     observer: {
       idempotency: (outcome) => metrics.idempotency.inc({ outcome }),
       auditWrite: (type, write) => metrics.timeAuditWrite(type, write),
+      // An action through the gateway updates the index at once and becomes a change record.
+      // The action's change records are committed: change events (feed readers, webhooks) look at once.
+      performed: async (record, task) => {
+        await index.performed(record, task);
+        changeEvents.changed();
+      },
     },
   });
   const storeHealth = async () => ({ type: store.type, status: await store.ping().then(() => 'ok' as const, () => 'unavailable' as const) });
-  const changeEvents = events ?? new EventService({ store: store as SqlStore, config: config.events ?? EVENTS_DEFAULTS, logger });
-  return createApp({ config, gateway, actions, audit: new AuditTrail(store), storeHealth, logger, metrics, state, events: changeEvents });
+  // On PostgreSQL every instance draws from one bucket per key; on SQLite (one instance) they stay in memory.
+  const rateLimiter: RateLimit = store.type === 'postgres'
+    ? new PostgresRateLimiter((store as PostgresStore).sharedPool(), config.auth.apiKeys, (error) => logger.warn('rate limit store unavailable: limiting this instance alone', { error: error.message }))
+    : new RateLimiter(config.auth.apiKeys);
+  return createApp({
+    config, gateway, actions, audit: new AuditTrail(store), index, sync: sync ?? new SyncScheduler({ gateway, store, config: config.sync }),
+    storeHealth, logger, metrics, state, rateLimiter, events: changeEvents,
+  });
 }

@@ -11,6 +11,9 @@ import { createLogger, type Logger } from './log';
 import { EVENTS_DEFAULTS, EventService } from './events/event-service';
 import type { SqlStore } from './store/sql-store';
 import { openStore } from './store/open';
+import type { CycleResult } from './sync/cycle';
+import { SyncScheduler } from './sync/scheduler';
+import { syncMetrics } from './sync/sync-metrics';
 import type { Store } from './store/store';
 
 export interface RunningGateway {
@@ -35,6 +38,7 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
   gateway = new Gateway(createBackends(config.backends, {
     onCircuitChange: (backend, from, to) => logger.warn('circuit breaker state changed', { backend, from, to }),
     vendorCallTimer: (backend) => metrics.vendorCallTimer(backend),
+    onVendorFailure: (backend, failure) => metrics.vendorFailed(backend, failure),
   }));
   const store = await openStore(config.store, (error) => logger.error('store connection error', { error: error.message }));
   // Expired Idempotency-Key records are taken over when reused anyway; this only keeps the table small.
@@ -43,13 +47,22 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
   const events = new EventService({ store: store as SqlStore, config: config.events ?? EVENTS_DEFAULTS, logger, registry: metrics.registry });
   events.start();
   const state: AppState = { ready: true };
+  const sync = new SyncScheduler({ gateway, store, config: config.sync });
+  const recordCycle = syncMetrics(metrics.registry);
+  sync.on('cycle', (result: CycleResult) => {
+    recordCycle(result);
+    events.changed();
+    if (!result.ok) logger.warn('sync cycle failed', { backend: result.backend, code: result.error?.code, detail: result.error?.detail });
+  });
+  sync.on('failed', ({ backend, error }: { backend: string; error: unknown }) => logger.error('sync store error', { backend, error: error instanceof Error ? error.message : String(error) }));
   // requireHostHeader off: a request without Host gets the app's problem+json 400, not Node's bare one.
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, createGatewayApp({ config, gateway, logger, state, store, metrics, events }));
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, createGatewayApp({ config, gateway, logger, state, store, metrics, sync, events }));
   answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, () => resolve());
   });
+  sync.start();
   const { port } = server.address() as AddressInfo;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
   return {
@@ -77,6 +90,7 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
         server.closeIdleConnections();
       });
       clearInterval(purge);
+      await sync.stop();
       await events.stop();
       await store.close();
     },

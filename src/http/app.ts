@@ -19,7 +19,9 @@ import { docsRouter } from './docs';
 import type { Metrics } from './metrics';
 import { buildOpenApi } from './openapi';
 import { sendProblem, toGatewayError } from './problem';
-import { RateLimiter } from './rate-limit';
+import { RateLimiter, type RateLimit } from './rate-limit';
+import { inboxHandler, syncHandler, type SyncTrigger } from './tasks-route';
+import type { IndexService } from '../sync/index-service';
 
 export interface AppState {
   /** False from SIGTERM on: /readyz answers 503 and every answer says `Connection: close`. */
@@ -33,11 +35,16 @@ export interface AppDeps {
   gateway: Gateway;
   actions: ActionService;
   audit: AuditTrail;
+  /** The inbox over the task index, and the sync route's way to start a cycle. */
+  index: IndexService;
+  sync: SyncTrigger;
   /** The store's state, for /readyz: without its store the gateway cannot audit, so it is not ready. */
   storeHealth(): Promise<{ type: string; status: 'ok' | 'unavailable' }>;
   logger: Logger;
   metrics: Metrics;
   state?: AppState;
+  /** The per-key rate limit (default: in memory, this instance only). */
+  rateLimiter?: RateLimit;
   /** Change events: the feed, its stream and the webhook state (src/events). */
   events?: EventService;
 }
@@ -58,10 +65,11 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Longest request target (path and query) accepted; headers are bounded by the server's maxHeaderSize. */
 export const URL_MAX = 4096;
 
-export function createApp({ config, gateway, actions, audit, storeHealth, logger, metrics, state = { ready: true }, events }: AppDeps): express.Express {
+export function createApp(deps: AppDeps): express.Express {
+  const { config, gateway, actions, audit, index, sync, storeHealth, logger, metrics, state = { ready: true }, events } = deps;
   const app = express();
   const apiKeys = new ApiKeys(config.auth.apiKeys);
-  const rateLimiter = new RateLimiter(config.auth.apiKeys);
+  const rateLimiter = deps.rateLimiter ?? new RateLimiter(config.auth.apiKeys);
   const backendNames = new Set(gateway.list().map((b) => b.name));
   const openapi = JSON.stringify(buildOpenApi(gateway.list()));
   app.disable('x-powered-by');
@@ -119,10 +127,15 @@ export function createApp({ config, gateway, actions, audit, storeHealth, logger
         if (!state.ready) throw new GatewayError('SHUTTING_DOWN', 'The gateway is draining and will stop shortly');
         // An open circuit is shown, not failed on: the gateway still serves its other backends (docs/operations.md).
         const circuits = Object.fromEntries(gateway.list().map((b) => [b.name, b.circuit?.state() ?? 'closed']));
+        // Why a circuit opened (or a backend is failing below its threshold): each one's last vendor failure since start.
+        const lastFailures = Object.fromEntries(gateway.list().map((b) => {
+          const failure = metrics.lastVendorFailure(b.name);
+          return [b.name, failure ? { code: failure.code, vendorStatus: failure.vendorStatus, at: new Date(failure.at).toISOString() } : null];
+        }));
         const store = await storeHealth();
         res.status(store.status === 'ok' ? 200 : 503).json({
           status: store.status === 'ok' ? 'ready' : 'unready',
-          checks: { config: 'loaded', backends: gateway.list().map((b) => b.name), store, circuits },
+          checks: { config: 'loaded', backends: gateway.list().map((b) => b.name), store, circuits, lastFailures },
         });
       },
     ],
@@ -134,16 +147,23 @@ export function createApp({ config, gateway, actions, audit, storeHealth, logger
   app.use(docsRouter());
 
   // Every /v1 route needs a key (401), checked before anything about the request is read; then its rate limit.
-  app.use('/v1', (req, res, next) => {
+  app.use('/v1', async (req, res, next) => {
     const l = locals(res);
     l.caller = apiKeys.authenticate(req);
-    rateLimiter.take(l.caller.name);
+    try {
+      await rateLimiter.take(l.caller.name);
+    } catch (error) {
+      if (error instanceof GatewayError && error.code === 'RATE_LIMITED') metrics.rateLimited.inc({ key: l.caller.name });
+      throw error;
+    }
     next();
   });
 
   backendRoutes(route, gateway);
   actionRoutes(route, { gateway, actions, bodyLimit: config.server.bodyLimit });
   route('/v1/audit', { get: [auditHandler(audit)] });
+  route('/v1/tasks', { get: [inboxHandler(index, gateway)] });
+  route('/v1/backends/:backend/sync', { post: [syncHandler(sync, gateway)] });
   if (events) eventRoutes(route, { events, backends: gateway });
 
   app.use((req: Request) => {

@@ -90,6 +90,11 @@ export class PostgresStore extends SqlStore {
     }
   }
 
+  /** The pool, for other state every instance must share (the rate limiter's buckets). */
+  sharedPool(): Pool {
+    return this.pool;
+  }
+
   async ping(): Promise<void> {
     await this.pool.query('SELECT 1');
   }
