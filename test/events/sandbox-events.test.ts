@@ -51,3 +51,14 @@ test('a committed change reaches the sandbox webhook receiver, signature verifie
   expect(metrics).toMatch(/taskgate_webhook_oldest_pending_seconds\{webhook="sandbox"\} 0/);
   expect(metrics).not.toContain('c2FuZGJveC13ZWJob29r');
 });
+
+test('one curl: an action through the gateway arrives at the sandbox receiver as taskgate.action.performed', async () => {
+  const task = '3e4c170e-7cc9-11f0-9216-fa163e209978';
+  const res = await stack.request('POST', `/v1/backends/secmaster/tasks/${task}/actions`, { body: { action: 'approve', comment: 'ok' } });
+  expect(res.status).toBe(200);
+  const arrived = () => stack.logs.map((l) => JSON.parse(l)).find((l) => l.message === 'webhook received' && l.type === 'taskgate.action.performed');
+  for (let i = 0; i < 200 && !arrived(); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(arrived()).toMatchObject({ signature: 'verified', source: 'taskgate/secmaster', subject: task });
+  const feed = await stack.request('GET', '/v1/events?type=taskgate.action.');
+  expect(feed.body.items.map((e: any) => e.data)).toEqual([expect.objectContaining({ action: 'approve', result: 'applied', keyName: 'sandbox', requestId: res.headers.get('x-request-id') })]);
+});
