@@ -81,13 +81,11 @@ function feedQuery(caller: Caller, q: { after?: string; type?: string; backend?:
 }
 
 /** An AbortSignal that fires when the client goes away or the gateway shuts down. */
-function lifetime(req: Request, res: Response, closing: AbortSignal): AbortController {
+function lifetime(res: Response, closing: AbortSignal): AbortController {
   const controller = new AbortController();
   const abort = () => controller.abort();
+  // The response's close: it is sent, or its connection went away (a request's own close means only that it was read).
   res.once('close', abort);
-  req.once('close', () => {
-    if (req.destroyed && !res.writableEnded) abort();
-  });
   if (closing.aborted) abort();
   else closing.addEventListener('abort', abort, { once: true });
   res.once('close', () => closing.removeEventListener('abort', abort));
@@ -100,7 +98,7 @@ function feedHandler({ events, backends }: EventRouteDeps) {
     const q = validated<{ after?: string; limit: number; type?: string; backend?: string; wait: number }>(validateFeed, req, 'events query', 'after, limit (1-500), type, backend, wait (0-30)');
     const query = feedQuery(caller, q, backends, q.limit);
     const page = q.wait > 0
-      ? await events.feed.wait(query, q.wait * 1000, lifetime(req, res, events.closingSignal).signal)
+      ? await events.feed.wait(query, q.wait * 1000, lifetime(res, events.closingSignal).signal)
       : await events.feed.page(query);
     if (res.writableEnded || res.destroyed) return;
     res.json({ items: page.items, nextCursor: String(page.next) });
@@ -116,7 +114,7 @@ function streamHandler({ events, backends, heartbeatMs = HEARTBEAT_MS }: EventRo
       throw new GatewayError('INVALID_REQUEST', 'Last-Event-ID must be an id this stream sent (a sequence number)');
     }
     let query = feedQuery(caller, { ...q, after: lastEventId?.trim() ?? q.after }, backends, STREAM_PAGE);
-    const { signal } = lifetime(req, res, events.closingSignal);
+    const { signal } = lifetime(res, events.closingSignal);
     res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'X-Accel-Buffering': 'no' });
     res.flushHeaders();
     res.write(': taskgate change feed\nretry: 2000\n\n');

@@ -4,15 +4,23 @@ import { OutboxStore } from '../../src/store/outbox-store';
 import { SqliteStore } from '../../src/store/sqlite-store';
 import { DeliveryWorker } from '../../src/events/delivery-worker';
 import { EventFeed } from '../../src/events/event-feed';
+import { PostgresStore } from '../../src/store/postgres-store';
+import type { SqlStore } from '../../src/store/sql-store';
+import { describePostgres, dropSchemas, freshSchema, POSTGRES_URL } from '../helpers/postgres';
 import { change, commit, SECRET } from './helpers';
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-06-01T00:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();
 
-test('purge: events older than the retention go once relayed; finished deliveries too; pending ones stay; the feed starts at the oldest kept', async () => {
+async function memory(): Promise<SqlStore> {
   const store = new SqliteStore(':memory:');
   store.migrate();
+  return store;
+}
+
+const purgeTest = (open: () => Promise<SqlStore>) => async () => {
+  const store = await open();
   const outbox = new OutboxStore(store);
   let clock = T0 + 200 * HOUR;
   const failing = { send: async () => ({ ok: false, status: 500, error: 'HTTP 500' }) };
@@ -41,6 +49,18 @@ test('purge: events older than the retention go once relayed; finished deliverie
     await worker.stop();
     await store.close();
   }
+};
+
+const PURGE = 'purge: events older than the retention go once relayed; finished deliveries too; pending ones stay; the feed starts at the oldest kept';
+test(PURGE, purgeTest(memory));
+
+describePostgres('on PostgreSQL', () => {
+  afterAll(() => dropSchemas());
+  test(PURGE, purgeTest(async () => {
+    const store = new PostgresStore({ url: POSTGRES_URL, schema: freshSchema() });
+    await store.init();
+    return store;
+  }));
 });
 
 test('a change record not yet relayed is kept past its retention', async () => {
