@@ -45,7 +45,6 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
   const purge = setInterval(() => void store.purgeExpired(Date.now()).catch(() => undefined), 60 * 60 * 1000).unref();
   // Change events (src/events): the webhook worker relays change records into the outbox and delivers them.
   const events = new EventService({ store: store as SqlStore, config: config.events ?? EVENTS_DEFAULTS, logger, registry: metrics.registry });
-  events.start();
   const state: AppState = { ready: true };
   const sync = new SyncScheduler({ gateway, store, config: config.sync });
   const recordCycle = syncMetrics(metrics.registry);
@@ -62,6 +61,8 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, () => resolve());
   });
+  // The webhook worker starts once the gateway serves (it is stopped by close()).
+  events.start();
   sync.start();
   const { port } = server.address() as AddressInfo;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
