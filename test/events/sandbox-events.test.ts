@@ -62,3 +62,18 @@ test('one curl: an action through the gateway arrives at the sandbox receiver as
   const feed = await stack.request('GET', '/v1/events?type=taskgate.action.');
   expect(feed.body.items.map((e: any) => e.data)).toEqual([expect.objectContaining({ action: 'approve', result: 'applied', keyName: 'sandbox', requestId: res.headers.get('x-request-id') })]);
 });
+
+test('closing the gateway ends its open streams and long polls (they do not hold the shutdown)', async () => {
+  const own = await startStack((config) => {
+    config.sync = { ...config.sync, intervalMs: 0 };
+  });
+  const stream = await fetch(`${own.url}/v1/events/stream`, { headers: { 'X-API-Key': 'sandbox-key-123' } });
+  const reader = stream.body!.getReader();
+  await reader.read();
+  const poll = own.request('GET', '/v1/events?wait=30');
+  await new Promise((r) => setTimeout(r, 100));
+  await own.close();
+  const rest = [];
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest.push(chunk.value);
+  expect((await poll).body).toEqual({ items: [], nextCursor: '0' });
+});
