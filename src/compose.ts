@@ -10,6 +10,8 @@ import type { Backend, Gateway } from './core/gateway';
 import type { AuthContext, CircuitState, OutboundAuth } from './core/ports';
 import { ConfigError, type GatewayConfig, type RawBackendConfig } from './config/load';
 import { createApp, type AppState } from './http/app';
+import { EVENTS_DEFAULTS, EventService } from './events/event-service';
+import type { SqlStore } from './store/sql-store';
 import { Metrics } from './http/metrics';
 import { PostgresRateLimiter, RateLimiter, type RateLimit } from './http/rate-limit';
 import { validateActionBody } from './http/validation';
@@ -106,11 +108,14 @@ export interface AppParts {
   state?: AppState;
   /** The sync scheduler the server started; absent: one that only runs the cycles the sync route asks for. */
   sync?: SyncScheduler;
+  /** Change events; absent: a service over the store whose webhook worker is not started (the routes still serve). */
+  events?: EventService;
 }
 
 /** The Express app with the core's services wired to the store, metrics and log. */
-export function createGatewayApp({ config, gateway, store, logger, metrics = new Metrics(() => gateway.list()), state, sync }: AppParts): express.Express {
+export function createGatewayApp({ config, gateway, store, logger, metrics = new Metrics(() => gateway.list()), state, sync, events }: AppParts): express.Express {
   const index = new IndexService({ store, backends: gateway.list(), config: config.sync });
+  const changeEvents = events ?? new EventService({ store: store as SqlStore, config: config.events ?? EVENTS_DEFAULTS, logger });
   const apiKeySecrets = config.auth.apiKeys.map((k) => k.key);
   const actions = new ActionService({
     gateway,
@@ -122,7 +127,11 @@ export function createGatewayApp({ config, gateway, store, logger, metrics = new
       idempotency: (outcome) => metrics.idempotency.inc({ outcome }),
       auditWrite: (type, write) => metrics.timeAuditWrite(type, write),
       // An action through the gateway updates the index at once and becomes a change record.
-      performed: (record, task) => index.performed(record, task),
+      // The action's change records are committed: change events (feed readers, webhooks) look at once.
+      performed: async (record, task) => {
+        await index.performed(record, task);
+        changeEvents.changed();
+      },
     },
   });
   const storeHealth = async () => ({ type: store.type, status: await store.ping().then(() => 'ok' as const, () => 'unavailable' as const) });
@@ -132,6 +141,6 @@ export function createGatewayApp({ config, gateway, store, logger, metrics = new
     : new RateLimiter(config.auth.apiKeys);
   return createApp({
     config, gateway, actions, audit: new AuditTrail(store), index, sync: sync ?? new SyncScheduler({ gateway, store, config: config.sync }),
-    storeHealth, logger, metrics, state, rateLimiter,
+    storeHealth, logger, metrics, state, rateLimiter, events: changeEvents,
   });
 }

@@ -8,6 +8,8 @@ import type { AuditTrail } from '../core/audit-trail';
 import { GatewayError } from '../core/errors';
 import type { CallTrace, Gateway } from '../core/gateway';
 import type { GatewayConfig } from '../config/load';
+import { eventRoutes } from '../events/event-routes';
+import type { EventService } from '../events/event-service';
 import type { Logger } from '../log';
 import { actionRoutes } from './action-routes';
 import { ApiKeys } from './api-keys';
@@ -43,6 +45,8 @@ export interface AppDeps {
   state?: AppState;
   /** The per-key rate limit (default: in memory, this instance only). */
   rateLimiter?: RateLimit;
+  /** Change events: the feed, its stream and the webhook state (src/events). */
+  events?: EventService;
 }
 
 /** Per-request facts for the log line and the metrics labels, kept on res.locals. */
@@ -62,7 +66,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export const URL_MAX = 4096;
 
 export function createApp(deps: AppDeps): express.Express {
-  const { config, gateway, actions, audit, index, sync, storeHealth, logger, metrics, state = { ready: true } } = deps;
+  const { config, gateway, actions, audit, index, sync, storeHealth, logger, metrics, state = { ready: true }, events } = deps;
   const app = express();
   const apiKeys = new ApiKeys(config.auth.apiKeys);
   const rateLimiter = deps.rateLimiter ?? new RateLimiter(config.auth.apiKeys);
@@ -160,6 +164,7 @@ export function createApp(deps: AppDeps): express.Express {
   route('/v1/audit', { get: [auditHandler(audit)] });
   route('/v1/tasks', { get: [inboxHandler(index, gateway)] });
   route('/v1/backends/:backend/sync', { post: [syncHandler(sync, gateway)] });
+  if (events) eventRoutes(route, { events, backends: gateway });
 
   app.use((req: Request) => {
     throw new GatewayError('NOT_FOUND', `No route ${req.method} ${req.path.slice(0, 256)}`);

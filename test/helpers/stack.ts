@@ -5,8 +5,9 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { EMULATORS } from '../../adapters/emulators';
 import { loadConfigFile, parseConfig, type GatewayConfig } from '../../src/config/load';
-import { listen, type Emulator, type RunningEmulator } from '../../src/emulators/emulator';
+import { listen, type Emulator } from '../../src/emulators/emulator';
 import { createLogger } from '../../src/log';
+import { loopbackWebhooks, startReceiver } from '../../src/events/sandbox-receiver';
 import { startGateway, type RunningGateway } from '../../src/server';
 
 export const SANDBOX_KEY = 'sandbox-key-123';
@@ -34,7 +35,7 @@ export async function startStack(
   const config = loadConfigFile(path.join(__dirname, '../../config/sandbox.yaml'), {});
   config.server.port = 0;
   const emulators: Record<string, Emulator> = {};
-  const running: RunningEmulator[] = [];
+  const running: { close(): Promise<void> }[] = [];
   for (const [name, backend] of Object.entries(config.backends)) {
     const create = EMULATORS[backend.vendor];
     if (!create) continue;
@@ -54,7 +55,14 @@ export async function startStack(
   const logs: string[] = [];
   const stream = new PassThrough();
   stream.on('data', (chunk: Buffer) => logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  const gateway = await startGateway(validated, createLogger('debug', stream));
+  const logger = createLogger('debug', stream);
+  // The sandbox's webhook receivers, as `taskgate sandbox` starts them, each on an ephemeral port.
+  for (const hook of loopbackWebhooks(validated.events.webhooks)) {
+    const served = await startReceiver(hook, logger, 0);
+    hook.url = served.url;
+    running.push(served);
+  }
+  const gateway = await startGateway(validated, logger);
   return {
     url: gateway.url,
     config: validated,
