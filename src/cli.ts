@@ -18,7 +18,7 @@ type CommandLineOptions<T> = { [K in keyof Required<T> as Required<T>[K] extends
 
 /** The `--option` keys each vendor's emulator takes (`satisfies`: tsc fails when an emulator's options change). */
 const EMULATOR_OPTIONS: Record<string, Record<string, true>> = {
-  'huawei-secmaster': { token: true, projectId: true, workspaceId: true, tasks: true, iam: true, offsetUnit: true } satisfies CommandLineOptions<SecMasterEmulatorOptions>,
+  'huawei-secmaster': { token: true, projectId: true, workspaceId: true, tasks: true, iam: true, offsetUnit: true, unknownTask: true, aksk: true } satisfies CommandLineOptions<SecMasterEmulatorOptions>,
   'ibm-bpm': { username: true, password: true, csrf: true, csrfLifetimeSeconds: true, tasks: true } satisfies CommandLineOptions<IbmBpmEmulatorOptions>,
   k2: { username: true, password: true, items: true, updateTaskId: true } satisfies CommandLineOptions<K2EmulatorOptions>,
   'oracle-bpm': {
