@@ -76,8 +76,15 @@ test('nextAttemptMs: the standard schedule, then none', () => {
 
 describe('the retry schedule on fake timers', () => {
   const T0 = Date.parse('2026-05-01T00:00:00.000Z');
-  beforeEach(() => jest.useFakeTimers({ now: T0 }));
+  // setImmediate stays real: the SQLite store group-commits each write on the next turn.
+  beforeEach(() => jest.useFakeTimers({ now: T0, doNotFake: ['setImmediate'] }));
   afterEach(() => jest.useRealTimers());
+
+  /** Advances the fake clock, then lets the store's group commits (real setImmediate turns) and what follows run. */
+  async function tick(ms: number) {
+    await jest.advanceTimersByTimeAsync(ms);
+    for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+  }
 
   /** A receiver that never answers 2xx (or does from attempt `okFrom` on), recording when each attempt came. */
   function failingSender(okFrom = Infinity) {
@@ -98,13 +105,13 @@ describe('the retry schedule on fake timers', () => {
     try {
       await commit(store, change('t1'));
       events.start();
-      await jest.advanceTimersByTimeAsync(0);
+      await tick(0);
       expect(attempts).toHaveLength(1);
       let elapsed = 0;
       for (const [i, delay] of DEFAULT_RETRY_SCHEDULE.entries()) {
-        await jest.advanceTimersByTimeAsync(delay - 1);
+        await tick(delay - 1);
         expect(attempts).toHaveLength(i + 1);
-        await jest.advanceTimersByTimeAsync(1);
+        await tick(1);
         expect(attempts).toHaveLength(i + 2);
         elapsed += delay;
         expect(attempts[i + 1].at).toBe(T0 + elapsed);
@@ -113,16 +120,16 @@ describe('the retry schedule on fake timers', () => {
       expect(attempts.map((a) => Number(a.timestamp))).toEqual(attempts.map((a) => Math.floor(a.at / 1000)));
       const [failed] = (await events.deliveries('erp', { limit: 5 })).items;
       expect(failed).toMatchObject({ status: 'failed', attempts: 8, lastStatus: 503, lastError: 'HTTP 503' });
-      await jest.advanceTimersByTimeAsync(48 * 3_600_000);
+      await tick(48 * 3_600_000);
       expect(attempts).toHaveLength(8);
 
       expect(await events.retry('erp', Number(failed.id))).toBe('retried');
       expect(await events.retry('erp', Number(failed.id))).toBe('not_failed');
       expect(await events.retry('erp', 999)).toBe('not_found');
-      await jest.advanceTimersByTimeAsync(0);
+      await tick(0);
       expect(attempts).toHaveLength(9);
       expect(attempts[8].id).toBe(attempts[0].id);
-      await jest.advanceTimersByTimeAsync(5_000);
+      await tick(5_000);
       expect(attempts).toHaveLength(10);
       expect((await events.delivery('erp', Number(failed.id)))).toMatchObject({ status: 'pending', attempts: 2 });
     } finally {
@@ -138,11 +145,11 @@ describe('the retry schedule on fake timers', () => {
     try {
       await commit(store, change('t1'));
       events.start();
-      await jest.advanceTimersByTimeAsync(0);
-      await jest.advanceTimersByTimeAsync(1000);
-      await jest.advanceTimersByTimeAsync(59_999);
+      await tick(0);
+      await tick(1000);
+      await tick(59_999);
       expect(attempts.map((a) => a.at - T0)).toEqual([0, 1000]);
-      await jest.advanceTimersByTimeAsync(1);
+      await tick(1);
       expect(attempts.map((a) => a.at - T0)).toEqual([0, 1000, 61_000]);
       expect((await events.deliveries('erp', { limit: 5 })).items[0]).toMatchObject({ status: 'delivered', attempts: 3, lastStatus: 200, lastError: 'HTTP 503' });
       const [state] = await events.webhookStates();
