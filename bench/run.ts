@@ -19,7 +19,7 @@ import { parseConfig } from '../src/config/load';
 import { startGateway, type RunningGateway } from '../src/server';
 import { createLogger } from '../src/log';
 import { DEFAULT_SQLITE_PATH } from '../src/store/open';
-import { SqliteStore } from '../src/store/sqlite-store';
+import { IndexService } from '../src/sync/index-service';
 import { Metrics } from '../src/http/metrics';
 import { launcherNodeFlags } from '../src/launch';
 import { OpenLoop } from './open-loop';
@@ -95,15 +95,15 @@ function gatewayConfig(ports: Ports) {
 }
 
 /**
- * BENCH_ABLATE (comma-separated: log, metrics, audit, sync) switches one part of the pipeline off in the gateway
- * child, to measure what it costs; never used for the reported numbers. `sync` keeps the audit commit but answers
- * without waiting for the WAL flush (SQLite's plain NORMAL: a power cut can take the last rows back).
+ * BENCH_ABLATE (comma-separated: log, metrics, audit, index) switches one part of the pipeline off in the gateway
+ * child, to measure what it costs; never used for the reported numbers. `index` skips the index write and change
+ * record of each action (no inbox update, no change event).
  */
 async function gatewayChild(ports: Ports): Promise<RunningGateway> {
   const ablate = new Set((process.env.BENCH_ABLATE ?? '').split(',').filter(Boolean));
   const config = gatewayConfig(ports);
   if (ablate.has('metrics')) Metrics.prototype.track = () => undefined;
-  if (ablate.has('sync')) (SqliteStore.prototype as unknown as { durable: () => Promise<void> }).durable = () => Promise.resolve();
+  if (ablate.has('index')) IndexService.prototype.performed = async () => undefined;
   const running = await startGateway(config, createLogger(ablate.has('log') ? 'error' : config.log.level));
   if (ablate.has('audit')) running.store.recordAudit = async () => undefined;
   return running;
