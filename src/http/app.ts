@@ -133,9 +133,11 @@ export function createApp(deps: AppDeps): express.Express {
           return [b.name, failure ? { code: failure.code, vendorStatus: failure.vendorStatus, at: new Date(failure.at).toISOString() } : null];
         }));
         const store = await storeHealth();
+        // A failing sync is shown, not failed on, like an open circuit: the inbox still serves its last good index.
+        const sync = store.status === 'ok' ? await index.indexedBackends() : [];
         res.status(store.status === 'ok' ? 200 : 503).json({
           status: store.status === 'ok' ? 'ready' : 'unready',
-          checks: { config: 'loaded', backends: gateway.list().map((b) => b.name), store, circuits, lastFailures },
+          checks: { config: 'loaded', backends: gateway.list().map((b) => b.name), store, circuits, lastFailures, sync },
         });
       },
     ],
