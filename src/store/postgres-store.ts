@@ -1,5 +1,5 @@
 // The shared store: PostgreSQL through pg, for several gateway instances sharing one audit trail and idempotency store.
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { MIGRATIONS, MIGRATIONS_TABLE, migrationSql } from './migrations';
 import type { Statement } from './index-sql';
 import { POSTGRES_PARAM } from './sql';
@@ -40,9 +40,7 @@ export class PostgresStore extends SqlStore {
   }
 
   async init(): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await this.transaction(async (client) => {
       // Several instances may start together: one migrates, the others wait and then find nothing to do.
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`taskgate-migrations:${this.schema}`]);
       await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
@@ -54,6 +52,15 @@ export class PostgresStore extends SqlStore {
         for (const sql of migrationSql(migration, 'postgres')) await client.query(sql);
         await client.query('INSERT INTO taskgate_schema_migrations (version, applied_ms) VALUES ($1, $2)', [migration.version, Date.now()]);
       }
+    });
+  }
+
+  /** Runs `work` in one transaction on one pooled connection: committed, or rolled back if it throws. */
+  private async transaction(work: (client: PoolClient) => Promise<void>): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await work(client);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -71,23 +78,13 @@ export class PostgresStore extends SqlStore {
     return (await this.pool.query(sql, params)).rows as T[];
   }
 
-  protected async runAll(statements: Statement[], addsChanges: boolean): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+  protected runAll(statements: Statement[], addsChanges: boolean): Promise<void> {
+    return this.transaction(async (client) => {
       // Change records commit one transaction at a time, so their sequence numbers become visible in order:
       // a reader that has seen sequence n never later finds a smaller one appear.
-      if (addsChanges) {
-        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`taskgate-changes:${this.schema}`]);
-      }
+      if (addsChanges) await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`taskgate-changes:${this.schema}`]);
       for (const { sql, params } of statements) await client.query(sql, params);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** The pool, for other state every instance must share (the rate limiter's buckets). */
