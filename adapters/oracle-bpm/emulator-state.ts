@@ -188,6 +188,10 @@ export interface OracleActionRequest {
 const conflict = (message: string) => new EmulatorRefusal(409, 'Conflict', message);
 const badRequest = (message: string) => new EmulatorRefusal(400, 'Bad Request', message);
 
+function checkPriority(priority: number | undefined): void {
+  if (priority !== undefined && (priority < 1 || priority > 5)) throw badRequest('priority must be an integer 1-5');
+}
+
 export class OracleTasks {
   private readonly tasks: Map<string, OracleEmulatorTask>;
 
@@ -202,6 +206,7 @@ export class OracleTasks {
 
   /** Emulator-only: a new ASSIGNED approval task, numbered after the highest number, from the vendor-neutral body. */
   adminCreate(input: AdminTaskInput, now: string): OracleEmulatorTask {
+    checkPriority(input.priority);
     const number = Math.max(200040, ...[...this.tasks.values()].map((t) => t.number)) + 1;
     const task = seedTask(number, input.name, 'ASSIGNED', now, {
       taskId: randomUUID(), createdBy: 'emulator-admin', fromUserName: 'emulator-admin', identificationKey: `ADM-${number}`, dueDate: undefined,
@@ -218,7 +223,7 @@ export class OracleTasks {
   adminUpdate(id: string, change: AdminTaskChange, now: string): OracleEmulatorTask | undefined {
     const task = this.tasks.get(id);
     if (!task) return undefined;
-    if (change.priority !== undefined && (change.priority < 1 || change.priority > 5)) throw badRequest('priority must be an integer 1-5');
+    checkPriority(change.priority);
     if (change.name !== undefined) task.title = change.name;
     if (change.description !== undefined) task.description = change.description;
     if (change.priority !== undefined) task.priority = change.priority;
