@@ -1,6 +1,6 @@
 // SecMaster emulator state: the to-do tasks, their seed, the list query and the update transitions (no HTTP here).
 import { randomUUID } from 'node:crypto';
-import { EmulatorRefusal } from '../../src/emulators/emulator';
+import { EmulatorRefusal, type AdminTaskChange, type AdminTaskInput } from '../../src/emulators/emulator';
 import { formatSecMasterDate, parseSecMasterDate } from './dates';
 import type { SecMasterTaskInfo } from './vendor-types';
 
@@ -94,6 +94,34 @@ export class SecMasterTasks {
 
   get(id: string): SecMasterTaskInfo | undefined {
     return this.tasks.get(id);
+  }
+
+  /** Every task, for the emulator-only admin list. */
+  all(): SecMasterTaskInfo[] {
+    return [...this.tasks.values()];
+  }
+
+  /** Emulator-only: a new waiting to-do (a playbook node approval) from the vendor-neutral body. */
+  adminCreate(input: AdminTaskInput, now: Date): SecMasterTaskInfo {
+    const id = randomUUID();
+    const task = seedTask(id, input.name, 'PLAYBOOKNODEAPPROVE', now.toISOString(), 'waiting', {
+      description: input.description ?? '', creator_name: 'emulator-admin',
+    });
+    if (input.dueAt === undefined) task.due_date = '';
+    this.tasks.set(id, task);
+    return this.adminUpdate(task, input, now);
+  }
+
+  /** Emulator-only: name, description, assignee (the approver), due date and status set as given, update_time now. */
+  adminUpdate(task: SecMasterTaskInfo, change: AdminTaskChange, now: Date): SecMasterTaskInfo {
+    if (change.name !== undefined) task.name = change.name;
+    if (change.description !== undefined) task.description = change.description;
+    if (change.assignee !== undefined) task.approver = task.approveuser_name = change.assignee;
+    if (change.dueAt !== undefined) task.due_date = formatSecMasterDate(new Date(change.dueAt));
+    if (change.vendorStatus !== undefined) task.status = change.vendorStatus;
+    task.update_time = formatSecMasterDate(now);
+    task.modifier_name = 'emulator-admin';
+    return task;
   }
 
   /** The documented list: paging, sort, query_type and filters, each checked against its documented range. */

@@ -28,10 +28,14 @@
 // - IAM's POST /v3/auth/tokens (password method, project scope) is served here too: 201 with the token in
 //   X-Subject-Token and token.expires_at in the body, 401 {error:{code,message,title}} for wrong credentials.
 //   Issued tokens are accepted until they expire (tokenTtlMs, 24 h by default) or expireTokens() is called.
+// Emulator-only addition (no SecMaster API; no auth, not in `calls`): GET/POST /_emulator/tasks and
+// PATCH /_emulator/tasks/{id} (src/emulators/emulator.ts) create a waiting PLAYBOOKNODEAPPROVE to-do and change its
+// name, description, assignee (approver and approveuser_name), due_date or status (waiting|finished|canceled);
+// every change sets update_time. SecMaster to-dos have no priority: a body with one is a 400.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import {
-  EmulatorRefusal, bodyText, emulatorApp, isJsonType, jsonObject, mediaType, requireCaller, sendJson, textBody, type Emulator,
+  EmulatorRefusal, adminRoutes, bodyText, emulatorApp, isJsonType, jsonObject, mediaType, requireCaller, sendJson, textBody, type Emulator,
 } from '../../src/emulators/emulator';
 import { AKSK_ALGORITHM, akskSignature, canonicalRequest } from './auth';
 import { IssuedTokens, SECMASTER_EMULATOR_DEFAULTS, SecMasterTasks, secMasterSeed, type SecMasterOffsetUnit } from './emulator-state';
@@ -153,6 +157,20 @@ export function createSecMasterEmulator(options: SecMasterEmulatorOptions = {}):
   const noSuchTask = (res: Response) => fail(res, unknownTask, 'SecMaster.11060404', 'The to-do task does not exist');
   const issued = new IssuedTokens();
   const { app, calls } = emulatorApp();
+
+  adminRoutes(app, {
+    fields: ['description', 'assignee', 'dueAt'],
+    statuses: ['waiting', 'finished', 'canceled'],
+    list: () => tasks.all().map((task) => ({ id: task.id, task })),
+    create: (input) => {
+      const task = tasks.adminCreate(input, new Date());
+      return { id: task.id, task };
+    },
+    update: (id, change) => {
+      const task = tasks.get(id);
+      return task && { id, task: tasks.adminUpdate(task, change, new Date()) };
+    },
+  });
 
   // IAM (a separate service in real life).
   app.post('/v3/auth/tokens', textBody('64kb'), iamTokenRoute({ ...d.iam, ...options.iam }, projectId, issued));

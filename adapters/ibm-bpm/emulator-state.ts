@@ -1,5 +1,6 @@
 // IBM BPM emulator state: the HTM tasks, their seed, the state rules of every action and the tasks/filter query (no HTTP here).
-import { EmulatorRefusal } from '../../src/emulators/emulator';
+import { randomBytes } from 'node:crypto';
+import { EmulatorRefusal, type AdminTaskChange, type AdminTaskInput } from '../../src/emulators/emulator';
 import { parseIbmDateTime, parseIsoDuration } from './dates';
 import { STATE_CONFLICT, type HtmTask } from './vendor-types';
 
@@ -26,7 +27,7 @@ export const NOT_FOUND = 'CWTKA0002E';
 export const BAD_PARAMETER = 'CWTKA0016E';
 export const BAD_MEDIA_TYPE = 'CWTKA0017E';
 const LIVE = new Set(['STATE_READY', 'STATE_CLAIMED']);
-const STATES = new Set(['STATE_INACTIVE', 'STATE_READY', 'STATE_RUNNING', 'STATE_FINISHED', 'STATE_FAILED', 'STATE_TERMINATED', 'STATE_CLAIMED', 'STATE_EXPIRED', 'STATE_FORWARDED']);
+export const HTM_STATES = new Set(['STATE_INACTIVE', 'STATE_READY', 'STATE_RUNNING', 'STATE_FINISHED', 'STATE_FAILED', 'STATE_TERMINATED', 'STATE_CLAIMED', 'STATE_EXPIRED', 'STATE_FORWARDED']);
 
 /** What the emulator keeps per task besides the task JSON it serves. */
 export interface TaskRecord {
@@ -80,7 +81,7 @@ function whereFilter(clause: string): ((t: HtmTask) => boolean) | undefined {
   for (const part of clause.split(/\s+AND\s+/i)) {
     const state = /^\s*TASK\.STATE\s*=\s*TASK\.STATE\.(STATE_[A-Z]+)\s*$/i.exec(part);
     const suspended = /^\s*TASK\.SUSPENDED\s*=\s*(TRUE|FALSE)\s*$/i.exec(part);
-    if (state && STATES.has(state[1].toUpperCase())) tests.push((t) => t.state === state[1].toUpperCase());
+    if (state && HTM_STATES.has(state[1].toUpperCase())) tests.push((t) => t.state === state[1].toUpperCase());
     else if (suspended) tests.push((t) => (t.suspended === true) === (suspended[1].toUpperCase() === 'TRUE'));
     else return undefined;
   }
@@ -150,6 +151,45 @@ export class HtmTasks {
     const test = whereFilter(where);
     if (!test) throw badParameter(`The where clause is not valid: ${where.slice(0, 200)}`, [where.slice(0, 200)]);
     return [...this.records.values()].map((r) => this.settle(r).task).filter(test);
+  }
+
+  /** Every task, for the emulator-only admin list. */
+  all(): HtmTask[] {
+    return [...this.records.values()].map((r) => this.settle(r).task);
+  }
+
+  /** Emulator-only: a new participating task, STATE_CLAIMED by its assignee when it has one, else STATE_READY. */
+  adminCreate(input: AdminTaskInput): HtmTask {
+    const hex = () => randomBytes(4).toString('hex');
+    const now = this.iso();
+    const task = seed(`_TKI:a01b0170.${hex()}.${hex()}.${hex()}`, input.name, 'STATE_READY', now, { originator: 'emulator-admin' });
+    this.records.set(task.tkiid, { task, input: {} });
+    return this.adminUpdate(task.tkiid, input)!;
+  }
+
+  /**
+   * Emulator-only: displayName, description, priority, dueTime, owner and state set as given. An assignee becomes
+   * the owner (a ready task is then claimed); STATE_READY drops the owner; an end state stamps completionTime.
+   */
+  adminUpdate(tkiid: string, change: AdminTaskChange): HtmTask | undefined {
+    const record = this.records.get(tkiid);
+    if (!record) return undefined;
+    const { task } = record;
+    if (change.name !== undefined) task.displayName = change.name;
+    if (change.description !== undefined) task.description = change.description;
+    if (change.priority !== undefined) task.priority = change.priority;
+    if (change.dueAt !== undefined) task.dueTime = change.dueAt;
+    if (change.vendorStatus !== undefined) {
+      task.state = change.vendorStatus;
+      if (task.state === 'STATE_READY') delete task.owner;
+      if (!LIVE.has(task.state)) task.completionTime = this.iso();
+    }
+    if (change.assignee !== undefined) {
+      task.owner = change.assignee;
+      if (task.state === 'STATE_READY') task.state = 'STATE_CLAIMED';
+    }
+    this.touch(record);
+    return task;
   }
 
   claim(record: TaskRecord): void {

@@ -22,13 +22,17 @@
 //   400 CWTKA0016E (bad or missing parameter), 415 CWTKA0017E; a 401 is WebSphere's plain-text SRVE0295E page;
 // - whereClause accepts conjunctions (AND) of TASK.STATE=TASK.STATE.STATE_* and TASK.SUSPENDED=TRUE|FALSE, else 400;
 //   size defaults to 50; items come in seed (creation) order; there is no total.
+// Emulator-only addition (no HTM API; no Basic auth or CSRF, not in `calls`): GET/POST /_emulator/tasks and
+// PATCH /_emulator/tasks/{id} (src/emulators/emulator.ts) create a task (STATE_CLAIMED by its assignee when it has
+// one, else STATE_READY) and change its displayName, description, priority, dueTime, owner or state (any STATE_*);
+// every change sets lastModificationTime.
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import {
-  EmulatorRefusal, basicUser, bodyText, emulatorApp, isJsonType, isXmlType, mediaType, requireCaller, sendJson, sendXml, textBody,
+  EmulatorRefusal, adminRoutes, basicUser, bodyText, emulatorApp, isJsonType, isXmlType, mediaType, requireCaller, sendJson, sendXml, textBody,
   type Emulator,
 } from '../../src/emulators/emulator';
-import { BAD_MEDIA_TYPE, BAD_PARAMETER, HtmTasks, IBM_BPM_EMULATOR_DEFAULTS, ibmBpmSeed, suspendUntil, type HtmRefusal, type TaskRecord } from './emulator-state';
+import { BAD_MEDIA_TYPE, BAD_PARAMETER, HTM_STATES, HtmTasks, IBM_BPM_EMULATOR_DEFAULTS, ibmBpmSeed, suspendUntil, type HtmRefusal, type TaskRecord } from './emulator-state';
 import { CSRF_EXPIRED, CSRF_MAX_LIFETIME, type HtmTask } from './vendor-types';
 
 export { IBM_BPM_EMULATOR_DEFAULTS, ibmBpmSeed } from './emulator-state';
@@ -200,6 +204,20 @@ export function createIbmBpmEmulator(options: IbmBpmEmulatorOptions = {}): IbmBp
   const tasks = new HtmTasks(options.tasks ?? ibmBpmSeed(), username, now);
   const csrfTokens = new Map<string, number>();
   const { app, calls } = emulatorApp();
+
+  adminRoutes(app, {
+    fields: ['description', 'assignee', 'priority', 'dueAt'],
+    statuses: [...HTM_STATES],
+    list: () => tasks.all().map((task) => ({ id: task.tkiid, task })),
+    create: (input) => {
+      const task = tasks.adminCreate(input);
+      return { id: task.tkiid, task };
+    },
+    update: (id, change) => {
+      const task = tasks.adminUpdate(id, change);
+      return task && { id, task };
+    },
+  });
 
   // WebSphere checks Basic credentials before any application sees the request.
   app.use(requireCaller(basicUser(username, password), (_req, res) => {

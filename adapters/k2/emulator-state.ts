@@ -1,5 +1,5 @@
 // K2 emulator state: the worklist, its seed, UpdateTask transitions (actions, redirect, delegate, sleep, wake) and filters (no HTTP here).
-import { EmulatorRefusal } from '../../src/emulators/emulator';
+import { EmulatorRefusal, type AdminTaskChange, type AdminTaskInput } from '../../src/emulators/emulator';
 import { parseK2Date } from './dates';
 import type { K2Status } from './vendor-types';
 
@@ -94,6 +94,9 @@ export function k2Seed(): K2WorklistItem[] {
 /** A refusal the routes answer with K2's <Failure> document. */
 export const refusal = (status: number, message: string) => new EmulatorRefusal(status, 'Failure', message);
 
+/** Every worklist status (the admin routes may set any). */
+export const K2_STATUSES: K2Status[] = ['Available', 'Open', 'Allocated', 'Sleep', 'Completed'];
+
 const FQN = /^[^:\\\s]+:\S(?:.*\S)?$/s;
 
 /** s:<value>: seconds (> 0), 0 (indefinitely), negative (wake) or an xsd:dateTime with a time zone. */
@@ -121,6 +124,37 @@ export class K2Worklist {
     all.forEach((item) => this.wakeIfDue(item));
     const matching = all.filter((item) => filters.every((f) => matches(item, f)));
     return top === 0 ? matching.slice(skip) : matching.slice(skip, skip + top);
+  }
+
+  /**
+   * Emulator-only: a new worklist item (an Expense Claim approval with Approve, Reject, Rework), Allocated to its
+   * assignee when it has one, else Available; its serial number follows the highest process instance id.
+   */
+  adminCreate(input: AdminTaskInput): K2WorklistItem {
+    if (input.assignee !== undefined) checkFqn(input.assignee);
+    const next = Math.max(0, ...[...this.items.keys()].map((sn) => Number(sn.split('_')[0]) || 0)) + 1;
+    const item = seedItem(`${next}_1`, input.name, 'Manager Approval', 'Available', new Date(this.now()).toISOString());
+    this.items.set(item.serialNumber, item);
+    return this.adminUpdate(item.serialNumber, { ...input, ...(input.assignee !== undefined ? { vendorStatus: 'Allocated' } : {}) })!;
+  }
+
+  /** Emulator-only: folio (the name), priority, allocated user and status set as given; Completed clears the actions. */
+  adminUpdate(serialNumber: string, change: AdminTaskChange): K2WorklistItem | undefined {
+    const item = this.items.get(serialNumber);
+    if (!item) return undefined;
+    if (change.assignee !== undefined) checkFqn(change.assignee);
+    if (change.name !== undefined) item.processFolio = change.name;
+    if (change.priority !== undefined) item.priority = change.priority;
+    if (change.assignee !== undefined) item.allocatedUser = change.assignee;
+    if (change.vendorStatus !== undefined && change.vendorStatus !== item.status) {
+      const status = change.vendorStatus as K2Status;
+      if (status === 'Sleep') item.statusBeforeSleep = item.status;
+      else delete item.statusBeforeSleep;
+      delete item.sleepUntil;
+      if (status === 'Completed') item.actions = [];
+      item.status = status;
+    }
+    return item;
   }
 
   /** Applies one UpdateTask at once (K2 applies it asynchronously). */
@@ -164,7 +198,7 @@ export class K2Worklist {
 
   /** r: makes the item Available to the new user; d: keeps its status. */
   private allocate(item: K2WorklistItem, user: string, redirect: boolean): void {
-    if (!FQN.test(user)) throw refusal(400, `'${user}' is not a fully qualified user name (label:DOMAIN\\user)`);
+    checkFqn(user);
     item.allocatedUser = user;
     if (!redirect) return;
     if (item.status === 'Sleep') item.statusBeforeSleep = 'Available';
@@ -196,6 +230,10 @@ export class K2Worklist {
     delete item.statusBeforeSleep;
     delete item.sleepUntil;
   }
+}
+
+function checkFqn(user: string): void {
+  if (!FQN.test(user)) throw refusal(400, `'${user}' is not a fully qualified user name (label:DOMAIN\\user)`);
 }
 
 function matches(item: K2WorklistItem, filter: K2Filter): boolean {

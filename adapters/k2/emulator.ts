@@ -34,9 +34,13 @@
 //   <ProcessDataField Name="..." xmlns="http://schemas.k2.com/process/d1">;
 // - filterXml understands Field SerialNumber, ProcessFolio, Status with Comparison Equal, NotEqual, Like
 //   (substring, case-insensitive); another field or comparison is a 400.
+// Emulator-only addition (no K2 API; no auth, not in `calls`): GET/POST /_emulator/tasks and
+// PATCH /_emulator/tasks/{id} (src/emulators/emulator.ts) create a worklist item (Allocated to its assignee, an FQN,
+// when it has one, else Available) and change its folio (the name), priority, AllocatedUser or Status. Worklist
+// items carry no description or due date here: a body with one is a 400.
 import type { Request, Response } from 'express';
-import { EmulatorRefusal, basicUser, bodyText, emulatorApp, requireCaller, sendXml, textBody, type Emulator } from '../../src/emulators/emulator';
-import { K2_EMULATOR_DEFAULTS, K2Worklist, k2Seed, refusal, type K2Filter, type K2ReceivedUpdate, type K2UpdateTaskId, type K2WorklistItem } from './emulator-state';
+import { EmulatorRefusal, adminRoutes, basicUser, bodyText, emulatorApp, requireCaller, sendXml, textBody, type Emulator } from '../../src/emulators/emulator';
+import { K2_EMULATOR_DEFAULTS, K2_STATUSES, K2Worklist, k2Seed, refusal, type K2Filter, type K2ReceivedUpdate, type K2UpdateTaskId, type K2WorklistItem } from './emulator-state';
 import { K2_NS } from './vendor-types';
 import { UnsafeXmlError, elementOf, listOf, parseXml, textOf } from './xml';
 
@@ -193,6 +197,20 @@ export function createK2Emulator(options: K2EmulatorOptions = {}): K2Emulator {
   const updates: K2ReceivedUpdate[] = [];
   const base = K2_EMULATOR_DEFAULTS.basePath;
   const { app, calls } = emulatorApp();
+
+  adminRoutes(app, {
+    fields: ['assignee', 'priority'],
+    statuses: K2_STATUSES,
+    list: () => [...worklist.items.values()].map((task) => ({ id: task.serialNumber, task })),
+    create: (input) => {
+      const task = worklist.adminCreate(input);
+      return { id: task.serialNumber, task };
+    },
+    update: (id, change) => {
+      const task = worklist.adminUpdate(id, change);
+      return task && { id, task };
+    },
+  });
 
   app.use((_req, res, next) => {
     res.set('Cache-Control', 'private');

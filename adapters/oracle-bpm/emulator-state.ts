@@ -1,5 +1,6 @@
 // Oracle BPM emulator state: the tasks, their seed, the actionList each state offers and the transitions of every action (no HTTP here).
-import { EmulatorRefusal } from '../../src/emulators/emulator';
+import { randomUUID } from 'node:crypto';
+import { EmulatorRefusal, type AdminTaskChange, type AdminTaskInput } from '../../src/emulators/emulator';
 import { ORACLE_SYSTEM_ACTIONS, type OracleActionListEntry, type OracleIdentity } from './vendor-types';
 
 export interface OracleEmulatorTask {
@@ -64,6 +65,8 @@ export type OracleIdentitiesField = 'identities' | 'assignees';
 export type OracleA2aTaskNumber = 'metadata' | 'id';
 
 const ESCALATION_USER = 'jstein';
+/** Every state a task can be in (the admin routes may set any). */
+export const ORACLE_STATES = ['ASSIGNED', 'SUSPENDED', 'INFO_REQUESTED', 'COMPLETED', 'WITHDRAWN', 'DELETED', 'EXPIRED', 'ERRORED'];
 export const TERMINAL = new Set(['COMPLETED', 'WITHDRAWN', 'DELETED', 'EXPIRED', 'ERRORED']);
 export const IDENTITY_TYPES = new Set(['user', 'group', 'application_role']);
 const NEEDS_IDENTITIES = new Set(['REASSIGN', 'DELEGATE', 'INFO_REQUEST', 'ADHOC_ROUTE']);
@@ -185,6 +188,10 @@ export interface OracleActionRequest {
 const conflict = (message: string) => new EmulatorRefusal(409, 'Conflict', message);
 const badRequest = (message: string) => new EmulatorRefusal(400, 'Bad Request', message);
 
+function checkPriority(priority: number | undefined): void {
+  if (priority !== undefined && (priority < 1 || priority > 5)) throw badRequest('priority must be an integer 1-5');
+}
+
 export class OracleTasks {
   private readonly tasks: Map<string, OracleEmulatorTask>;
 
@@ -195,6 +202,38 @@ export class OracleTasks {
   /** All tasks ordered by number. */
   all(): OracleEmulatorTask[] {
     return [...this.tasks.values()].sort((a, b) => a.number - b.number);
+  }
+
+  /** Emulator-only: a new ASSIGNED approval task, numbered after the highest number, from the vendor-neutral body. */
+  adminCreate(input: AdminTaskInput, now: string): OracleEmulatorTask {
+    checkPriority(input.priority);
+    const number = Math.max(200040, ...[...this.tasks.values()].map((t) => t.number)) + 1;
+    const task = seedTask(number, input.name, 'ASSIGNED', now, {
+      taskId: randomUUID(), createdBy: 'emulator-admin', fromUserName: 'emulator-admin', identificationKey: `ADM-${number}`, dueDate: undefined,
+      ...(input.assignee !== undefined ? { assignees: [user(input.assignee)] } : {}),
+    });
+    this.tasks.set(String(number), task);
+    return this.adminUpdate(String(number), { ...input, assignee: undefined }, now)!;
+  }
+
+  /**
+   * Emulator-only: title, description, priority (1-5), dueDate and state set as given; an assignee becomes the one
+   * user assignee (the task is no longer acquired). Undefined: no such task.
+   */
+  adminUpdate(id: string, change: AdminTaskChange, now: string): OracleEmulatorTask | undefined {
+    const task = this.tasks.get(id);
+    if (!task) return undefined;
+    checkPriority(change.priority);
+    if (change.name !== undefined) task.title = change.name;
+    if (change.description !== undefined) task.description = change.description;
+    if (change.priority !== undefined) task.priority = change.priority;
+    if (change.dueAt !== undefined) task.dueDate = change.dueAt;
+    if (change.assignee !== undefined) {
+      moveTo(task, [user(change.assignee)], 'REASSIGNED', now);
+    }
+    if (change.vendorStatus !== undefined) task.state = change.vendorStatus;
+    task.updatedDate = now;
+    return task;
   }
 
   /** The documented 400 for a number that is not one, 404 for an unknown one. */

@@ -36,14 +36,19 @@
 //   {title:"Task <n> purged successfully."}; `substate` names the last routing step;
 // - the list takes offset (default 0) and limit (1-500, default 25), ordered by number, and answers
 //   {items, hasMore, offset, limit, totalResults} in the configured shape.
+// Emulator-only addition (no Oracle API; no auth, not in `calls`): GET/POST /_emulator/tasks and
+// PATCH /_emulator/tasks/{id} (src/emulators/emulator.ts) create an ASSIGNED task numbered after the highest one
+// and change its title, description, priority (1-5), dueDate, assignee (the one user assignee, not acquired) or
+// state (ASSIGNED, SUSPENDED, INFO_REQUESTED, COMPLETED, WITHDRAWN, DELETED, EXPIRED, ERRORED); every change sets
+// updatedDate. The admin list answers each task as the vendor list renders it (the configured shape).
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import {
-  EmulatorRefusal, basicCredentials, emulatorApp, isJsonType, jsonObject, mediaType, requireCaller, sendJson, textBody, type Emulator,
+  EmulatorRefusal, adminRoutes, basicCredentials, emulatorApp, isJsonType, jsonObject, mediaType, requireCaller, sendJson, textBody, type Emulator,
 } from '../../src/emulators/emulator';
 import { formatOracleDate } from './dates';
 import {
-  IDENTITY_TYPES, ORACLE_BPM_EMULATOR_DEFAULTS, OracleTasks, TERMINAL, a2aState, actionListOf, oracleSeed,
+  IDENTITY_TYPES, ORACLE_BPM_EMULATOR_DEFAULTS, ORACLE_STATES, OracleTasks, TERMINAL, a2aState, actionListOf, oracleSeed,
   type OracleA2aTaskNumber, type OracleActionRequest, type OracleEmulatorTask, type OracleIdentitiesField, type OracleShape,
 } from './emulator-state';
 import type { OracleIdentity } from './vendor-types';
@@ -198,6 +203,20 @@ export function createOracleBpmEmulator(options: OracleEmulatorOptions = {}): Em
   const render = renderer(shape, a2aTaskNumber, zone);
   const tasks = new OracleTasks(options.tasks ?? oracleSeed());
   const { app, calls } = emulatorApp();
+
+  adminRoutes(app, {
+    fields: ['description', 'assignee', 'priority', 'dueAt'],
+    statuses: ORACLE_STATES,
+    list: () => tasks.all().map((task) => ({ id: String(task.number), task: render(task) })),
+    create: (input) => {
+      const task = tasks.adminCreate(input, new Date().toISOString());
+      return { id: String(task.number), task: render(task) };
+    },
+    update: (id, change) => {
+      const task = /^\d{1,18}$/.test(id) ? tasks.adminUpdate(String(Number(id)), change, new Date().toISOString()) : undefined;
+      return task && { id: String(task.number), task: render(task) };
+    },
+  });
 
   // The caller: Basic for BPM users, a bearer token for OAuth (Fusion). The realm answers before any task lookup.
   app.use(requireCaller(

@@ -103,3 +103,48 @@ describe('offsetUnit', () => {
     expect((await call('GET', `${BASE}?offset=1&limit=2`)).body).toMatchObject({ page: 1, size: 2, total: 3 });
   });
 });
+
+describe('emulator-only admin routes (/_emulator/tasks)', () => {
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${emu.url}/_emulator/tasks${path}`, { method, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  test('a created task is a waiting to-do in the vendor list, in the vendor shape; no vendor token needed and no vendor call counted', async () => {
+    const emulator = createSecMasterEmulator();
+    await emu.close();
+    emu = await listen(emulator);
+    const created = await admin('POST', '', { name: 'Approve blocking of 198.51.100.9', description: 'd', assignee: 'li.wei', dueAt: '2030-01-31T09:00:00+08:00' });
+    expect(created.status).toBe(201);
+    expect(created.body.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(emulator.calls).toEqual([]);
+    const list = await call('GET', `${BASE}?name=198.51.100.9`);
+    expect(list.body).toMatchObject({ total: 1, data: [{ id: created.body.id, status: 'waiting', description: 'd', approver: 'li.wei', business_type: 'PLAYBOOKNODEAPPROVE' }] });
+    expect(list.body.data[0].due_date).toBe('2030-01-31T09:00:00.000Z+0800');
+    expect(list.body.data[0].update_time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\+0800$/);
+    expect((await admin('GET', '')).body.items.map((t: any) => t.id)).toContain(created.body.id);
+  });
+
+  test('a change sets the fields and update_time; finished leaves my_todo for all_handled', async () => {
+    const { body } = await admin('POST', '', { name: 'Review playbook x' });
+    const before = (await call('GET', `${BASE}/${body.id}`)).body.data;
+    expect(before).toMatchObject({ approver: '', due_date: '' });
+    const changed = await admin('PATCH', `/${body.id}`, { assignee: 'zhang.min', name: 'Review playbook y' });
+    expect(changed).toMatchObject({ status: 200, body: { id: body.id, task: { approver: 'zhang.min', approveuser_name: 'zhang.min', name: 'Review playbook y' } } });
+    expect((await admin('PATCH', `/${body.id}`, { vendorStatus: 'finished' })).status).toBe(200);
+    expect((await call('GET', `${BASE}?name=Review playbook y`)).body.total).toBe(0);
+    expect((await call('GET', `${BASE}?name=Review playbook y&query_type=all_handled`)).body.total).toBe(1);
+  });
+
+  test('bad bodies are 400 naming the problem; an unknown id 404; vendor routes stay strict', async () => {
+    expect(await admin('POST', '', { description: 'no name' })).toMatchObject({ status: 400, body: { message: 'name is required' } });
+    expect(await admin('POST', '', { name: 'x', priority: 3 })).toMatchObject({ status: 400, body: { message: expect.stringContaining('priority') } });
+    expect((await admin('POST', '', { name: 'x', dueAt: 'tomorrow' })).status).toBe(400);
+    expect((await admin('POST', '', '[1]')).status).toBe(400);
+    expect(await admin('PATCH', `/${WAITING}`, { vendorStatus: 'done' })).toMatchObject({ status: 400, body: { message: expect.stringContaining('waiting, finished, canceled') } });
+    expect((await admin('PATCH', `/${WAITING}`, {})).status).toBe(400);
+    expect((await admin('PATCH', '/nope', { name: 'x' })).status).toBe(404);
+    expect((await admin('DELETE', `/${WAITING}`)).status).toBe(404);
+    expect((await call('GET', BASE, undefined, null)).status).toBe(401);
+  });
+});

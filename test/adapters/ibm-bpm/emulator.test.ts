@@ -237,3 +237,51 @@ describe('IBM BPM emulator with CSRF', () => {
     expect((await call('GET', taskUrl(taskIds.ready), { headers: { BPMCSRFToken: token } })).status).toBe(403);
   });
 });
+
+describe('emulator-only admin routes (/_emulator/tasks)', () => {
+  beforeEach(() => start({ csrf: true }));
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${running.url}/_emulator/tasks${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  const filter = async () => {
+    const login = await call('POST', `${running.url}/bpm/system/login`, { body: '{}' });
+    const res = await call('GET', `${running.url}/rest/bpm/htm/v1/tasks/filter`, { headers: { BPMCSRFToken: login.json.csrf_token } });
+    return res.json.items as any[];
+  };
+
+  test('a created task is in tasks/filter as HTM task JSON: ready without an assignee, claimed by one; no auth or CSRF, no vendor call counted', async () => {
+    const open = await admin('POST', '', { name: 'Approve purchase order PO-9001', description: 'd', priority: 2, dueAt: '2030-01-31T09:00:00Z' });
+    expect(open.status).toBe(201);
+    expect(open.body.id).toMatch(/^_TKI:a01b0170\.[0-9a-f]{8}\.[0-9a-f]{8}\.[0-9a-f]{8}$/);
+    expect(emulator.calls).toEqual([]);
+    const owned = await admin('POST', '', { name: 'Verify invoice INV-9', assignee: 'maria.lopez' });
+    const items = await filter();
+    expect(items.find((t) => t.tkiid === open.body.id)).toMatchObject({
+      displayName: 'Approve purchase order PO-9001', state: 'STATE_READY', description: 'd', priority: 2, dueTime: '2030-01-31T09:00:00.000Z',
+    });
+    expect(items.find((t) => t.tkiid === owned.body.id)).toMatchObject({ state: 'STATE_CLAIMED', owner: 'maria.lopez' });
+    expect(items.at(-1).tkiid).toBe(owned.body.id);
+  });
+
+  test('a change sets the fields and lastModificationTime; the vendor state rules then apply to the new state', async () => {
+    const { body } = await admin('POST', '', { name: 'Approve purchase order PO-9003' });
+    const before = body.task.lastModificationTime;
+    await new Promise((r) => setTimeout(r, 5));
+    const changed = await admin('PATCH', `/${encodeURIComponent(body.id)}`, { assignee: 'anna.schmidt', priority: 1 });
+    expect(changed.body.task).toMatchObject({ state: 'STATE_CLAIMED', owner: 'anna.schmidt', priority: 1 });
+    expect(changed.body.task.lastModificationTime > before).toBe(true);
+    expect((await admin('PATCH', `/${encodeURIComponent(body.id)}`, { vendorStatus: 'STATE_FINISHED' })).body.task.completionTime).toEqual(expect.any(String));
+    const login = await call('POST', `${running.url}/bpm/system/login`, { body: '{}' });
+    expect((await act(body.id, 'action=claim', { headers: { BPMCSRFToken: login.json.csrf_token } })).status).toBe(409);
+  });
+
+  test('bad bodies are 400; an unknown id 404; vendor routes stay strict', async () => {
+    expect((await admin('POST', '', { name: '' })).status).toBe(400);
+    expect((await admin('POST', '', { name: 'x', priority: 1.5 })).status).toBe(400);
+    expect((await admin('POST', '', { name: 'x', colour: 'red' })).body.message).toContain('colour');
+    expect((await admin('PATCH', `/${encodeURIComponent(taskIds.ready)}`, { vendorStatus: 'READY' })).status).toBe(400);
+    expect((await admin('PATCH', '/_TKI:nope', { name: 'x' })).status).toBe(404);
+    expect((await fetch(`${running.url}/rest/bpm/htm/v1/tasks/filter`)).status).toBe(401);
+  });
+});

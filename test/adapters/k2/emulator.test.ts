@@ -234,3 +234,39 @@ test('credentials and seed can be overridden', async () => {
     await served.close();
   }
 });
+
+describe('emulator-only admin routes (/_emulator/tasks)', () => {
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${emu.url}/_emulator/tasks${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  test('a created item is in the worklist XML: Available, or Allocated to its FQN assignee, with the standard actions; no vendor call counted', async () => {
+    const open = await admin('POST', '', { name: 'EXP-2030-001 Admin route', priority: 2 });
+    expect(open).toMatchObject({ status: 201, body: { id: '32_1', task: { processFolio: 'EXP-2030-001 Admin route', priority: 2, status: 'Available' } } });
+    const allocated = await admin('POST', '', { name: 'EXP-2030-002', assignee: 'K2:DENALLIX\\carol' });
+    expect(allocated.body.id).toBe('33_1');
+    expect(emulator.calls).toEqual([]);
+    const items = await worklist();
+    expect(items['32_1']).toMatchObject({ status: 'Available', allocatedUser: undefined, actions: ['Approve', 'Reject', 'Rework'] });
+    expect(items['33_1']).toMatchObject({ status: 'Allocated', allocatedUser: 'K2:DENALLIX\\carol' });
+  });
+
+  test('a change sets folio, allocated user and status; Completed clears the actions and the vendor rules follow', async () => {
+    const { body } = await admin('POST', '', { name: 'EXP-2030-003' });
+    expect((await admin('PATCH', `/${body.id}`, { assignee: 'K2:DENALLIX\\dave', name: 'EXP-2030-003b' })).body.task).toMatchObject({ allocatedUser: 'K2:DENALLIX\\dave', processFolio: 'EXP-2030-003b' });
+    expect((await admin('PATCH', `/${body.id}`, { vendorStatus: 'Completed' })).status).toBe(200);
+    expect((await worklist())[body.id]).toMatchObject({ status: 'Completed', allocatedUser: 'K2:DENALLIX\\dave', actions: [] });
+    expect((await update(body.id, 'a:Approve')).status).toBe(409);
+  });
+
+  test('fields K2 items do not have, a bare user name and an unknown status are 400; an unknown item 404', async () => {
+    expect((await admin('POST', '', { name: 'x', dueAt: '2030-01-31T09:00:00Z' })).body.message).toContain('dueAt');
+    expect((await admin('POST', '', { name: 'x', description: 'd' })).status).toBe(400);
+    expect((await admin('POST', '', { name: 'x', assignee: 'carol' })).body.message).toContain('fully qualified');
+    expect((await admin('GET', '')).body.items).toHaveLength(6);
+    expect((await admin('PATCH', '/2_24', { vendorStatus: 'Done' })).status).toBe(400);
+    expect((await admin('PATCH', '/99_9', { priority: 1 })).status).toBe(404);
+    expect((await fetch(`${emu.url}${ROOT}/Task/Items`)).status).toBe(401);
+  });
+});

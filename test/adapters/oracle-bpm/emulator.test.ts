@@ -254,3 +254,38 @@ test('a bad shape or zone is refused when the emulator is created', () => {
   expect(() => createOracleBpmEmulator({ shape: 'xml' as never })).toThrow(/shape/);
   expect(() => createOracleBpmEmulator({ timeZone: 'Mars/Olympus' })).toThrow();
 });
+
+describe('emulator-only admin routes (/_emulator/tasks)', () => {
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${emu.url}/_emulator/tasks${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  test('a created task is numbered after the highest and listed in the configured shape; no auth needed', async () => {
+    await start({ shape: 'classic' });
+    const created = await admin('POST', '', { name: 'Approve expense report EXP-2030-1', description: 'd', assignee: 'wfaulk', priority: 2, dueAt: '2030-01-31T09:00:00Z' });
+    expect(created).toMatchObject({ status: 201, body: { id: '200049' } });
+    const list = await call('GET', `${BASE}?offset=8`);
+    expect(list.body.items).toEqual([expect.objectContaining({
+      number: 200049, title: 'Approve expense report EXP-2030-1', state: 'ASSIGNED', description: 'd', priority: 2, assignees: { items: [{ id: 'wfaulk', type: 'user' }] },
+    })]);
+    expect(actionIds(list.body.items[0])).toContain('ACQUIRE');
+    expect(actionIds(list.body.items[0])).not.toContain('PUSHBACK');
+    expect((await act('200049', { action: { id: 'APPROVE' } })).body).toMatchObject({ state: 'COMPLETED', outcome: 'APPROVE' });
+  });
+
+  test('a change moves the assignee (no longer acquired) and the state; priority stays 1-5', async () => {
+    await start();
+    const changed = await admin('PATCH', `/${IDS.claimed}`, { assignee: 'achrist' });
+    expect(changed.body.task.metadata).toMatchObject({ assignees: { items: [{ id: 'achrist', type: 'user' }] }, substate: 'REASSIGNED' });
+    expect(changed.body.task.metadata.acquiredBy).toBeUndefined();
+    expect((await admin('PATCH', `/${IDS.open}`, { vendorStatus: 'SUSPENDED' })).body.task.status.state).toBe('unknown');
+    expect((await act(IDS.open, { action: { id: 'RESUME' } })).status).toBe(200);
+    expect((await admin('PATCH', `/${IDS.open}`, { priority: 9 })).status).toBe(400);
+    expect((await admin('POST', '', { name: 'x', priority: 0 })).status).toBe(400);
+    expect((await admin('GET', '')).body.items).toHaveLength(8);
+    expect((await admin('PATCH', '/999999', { name: 'x' })).status).toBe(404);
+    expect((await admin('PATCH', '/abc', { name: 'x' })).status).toBe(404);
+    expect((await call('GET', BASE, undefined, null)).status).toBe(401);
+  });
+});
