@@ -1,6 +1,6 @@
-// Safe XML for K2: one writer (fast-xml-parser's XMLBuilder) that escapes every value, one parser that refuses DTDs and bounds size and depth.
+// Safe XML for K2: the writer (src/xml.ts, fast-xml-parser's XMLBuilder, every value escaped), and one parser that refuses DTDs and bounds size and depth.
 // Used by the adapter (requests out, answers in) and by the emulator (requests in, answers out).
-import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 /** Largest K2 answer the adapter reads (also the transport's maxResponseBytes for K2 backends). */
 export const MAX_XML_BYTES = 2 * 1024 * 1024;
@@ -18,47 +18,7 @@ export class UnsafeXmlError extends Error {
   }
 }
 
-// XMLBuilder's own escaping, with its default table extended by CR, LF and TAB: an XML parser normalises a
-// literal CR, LF or TAB inside an attribute to a space (and CR LF in text to LF), so a value would not arrive
-// exactly as sent. As character references they survive. `&` comes first so no reference is escaped twice.
-const ENTITIES = [
-  { regex: /&/g, val: '&amp;' },
-  { regex: />/g, val: '&gt;' },
-  { regex: /</g, val: '&lt;' },
-  { regex: /'/g, val: '&apos;' },
-  { regex: /"/g, val: '&quot;' },
-  { regex: /\r/g, val: '&#xD;' },
-  { regex: /\n/g, val: '&#xA;' },
-  { regex: /\t/g, val: '&#x9;' },
-];
-
-/** XML names as the builder's callers write them: letters, digits, `_ - . :`. */
-const XML_NAME = /^[A-Za-z_][\w.:-]*$/;
-
-/**
- * fast-xml-parser's object form (`@_` attributes, `#text` text, arrays for repeated elements, `?xml` for the
- * declaration) to XML: no formatting, empty elements self-closed, `"true"` kept as an attribute value (not
- * shortened to a bare name). Every value is escaped by the builder and every name checked: callers never
- * concatenate user values into markup. (`entities` is the builder's escaping table; its typings leave it out.)
- */
-const builder = new XMLBuilder({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  textNodeName: '#text',
-  format: false,
-  suppressEmptyNode: true,
-  suppressBooleanAttributes: false,
-  processEntities: true,
-  entities: ENTITIES,
-  sanitizeName: (name: string) => {
-    if (!XML_NAME.test(name)) throw new Error(`not an XML name: ${JSON.stringify(name.slice(0, 64))}`);
-    return name;
-  },
-} as ConstructorParameters<typeof XMLBuilder>[0]);
-
-export function buildXml(doc: Record<string, unknown>): string {
-  return builder.build(doc) as string;
-}
+export { buildXml } from '../../src/xml';
 
 /** Characters XML 1.0 cannot carry at all, not even as references (C0 controls, unpaired surrogates, U+FFFE/F). */
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

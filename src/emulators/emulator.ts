@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { XMLBuilder } from 'fast-xml-parser';
+import { buildXml } from '../xml';
 
 export interface Emulator {
   readonly vendor: string;
@@ -129,42 +129,9 @@ export function sendJson(res: Response, status: number, body: unknown): void {
   res.status(status).json(body);
 }
 
-// XMLBuilder's own escaping, its default table extended by CR, LF and TAB so a parser reads them back as sent.
-const XML_ENTITIES = [
-  { regex: /&/g, val: '&amp;' },
-  { regex: />/g, val: '&gt;' },
-  { regex: /</g, val: '&lt;' },
-  { regex: /'/g, val: '&apos;' },
-  { regex: /"/g, val: '&quot;' },
-  { regex: /\r/g, val: '&#xD;' },
-  { regex: /\n/g, val: '&#xA;' },
-  { regex: /\t/g, val: '&#x9;' },
-];
-const XML_NAME = /^[A-Za-z_][\w.:-]*$/;
-
-const xmlBuilder = new XMLBuilder({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  textNodeName: '#text',
-  format: false,
-  suppressEmptyNode: true,
-  suppressBooleanAttributes: false,
-  processEntities: true,
-  entities: XML_ENTITIES,
-  sanitizeName: (name: string) => {
-    if (!XML_NAME.test(name)) throw new Error(`not an XML name: ${JSON.stringify(name.slice(0, 64))}`);
-    return name;
-  },
-} as ConstructorParameters<typeof XMLBuilder>[0]);
-
-/** XML from fast-xml-parser's object form (`@_` attributes, `#text`, arrays repeat, `?xml` declaration), every value escaped. */
-export function xmlText(doc: Record<string, unknown>): string {
-  return xmlBuilder.build(doc) as string;
-}
-
 /** An XML answer from the object form, with the XML declaration vendors send. */
 export function sendXml(res: Response, status: number, doc: Record<string, unknown>, type = 'application/xml; charset=utf-8'): void {
-  res.status(status).type(type).send(xmlText({ '?xml': { '@_version': '1.0', '@_encoding': 'utf-8' }, ...doc }));
+  res.status(status).type(type).send(buildXml({ '?xml': { '@_version': '1.0', '@_encoding': 'utf-8' }, ...doc }));
 }
 
 /** Where the emulator-only admin routes live: a path no vendor API uses. */
