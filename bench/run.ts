@@ -24,6 +24,7 @@ import { Metrics } from '../src/http/metrics';
 import { launcherNodeFlags } from '../src/launch';
 import { OpenLoop } from './open-loop';
 import { eventFigures } from './events-figures';
+import { syncFigures } from './sync-figures';
 import { INBOX_QUERIES, startInboxGateway } from './inbox-figures';
 import { startNaiveGateway } from './naive-gateway';
 import { startPassThrough } from './pass-through';
@@ -36,8 +37,8 @@ const OPEN_LOOP_RATE = Number(process.env.BENCH_RATE ?? 1000);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 2000);
 /** Closed loop: rounds of pass-through then taskgate, alternated; the median round's ratio is reported. */
 const ROUNDS = Math.max(1, Number.parseInt(process.env.BENCH_ROUNDS ?? '3', 10) || 1);
-/** Comma-separated parts to run (secmaster, k2, open, memory, inbox, events; ladder only when named); all six by default. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'secmaster,k2,open,memory,inbox,events').split(',').map((s) => s.trim()));
+/** Comma-separated parts to run (secmaster, k2, open, memory, inbox, sync, events; ladder only when named); all but the ladder by default. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'secmaster,k2,open,memory,inbox,sync,events').split(',').map((s) => s.trim()));
 /** Tasks in the index of the inbox figures, and PostgreSQL for its second run (skipped when unset or unreachable). */
 const INBOX_TASKS = Number(process.env.BENCH_INBOX_TASKS ?? 100_000);
 const INBOX_POSTGRES = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -357,6 +358,8 @@ async function main(): Promise<void> {
   await Promise.all([stopChild(stub), stopChild(proxy), stopChild(naive)]);
   // Change events, in this process with the load generators stopped (targets: >= 200 deliveries/s, p99 <= 500 ms).
   const events = ONLY.has('events') ? await eventFigures() : undefined;
+  // One sync cycle over 10,000 unchanged tasks, and one after 10 of them changed (it must find exactly 10).
+  const sync = ONLY.has('sync') ? await syncFigures() : undefined;
   fs.closeSync(logFd);
   // Evidence that the pipeline ran in full: one log line and one committed audit row per action answered.
   const logLines = fs.readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('"message":"request"')).length;
@@ -383,6 +386,7 @@ async function main(): Promise<void> {
     openLoop: open,
     memory,
     inbox,
+    sync,
     events,
     ladder,
     gatewayEvidence: { requestLogLines: logLines, auditRows },
@@ -414,6 +418,11 @@ async function main(): Promise<void> {
   if (Object.keys(inbox).length) {
     console.log('\ninbox (GET /v1/tasks, 20 clients, filtered and sorted pages of 20; target p99 <= 50 ms)');
     console.table(Object.values(inbox).map((r) => ({ target: r.name, 'req/s': r.rps, 'p50 ms': r.p50, 'p99 ms': r.p99, errors: r.errors, 'CPU µs/req': r.cpuUsPerRequest })));
+  }
+  if (sync) {
+    console.log('\nsync cycles, Oracle emulator with 10,000 tasks, SQLite (full passes)');
+    const s = sync as Record<string, Record<string, unknown>>;
+    console.table(['firstCycle', 'unchangedCycle', 'tenChangedCycle'].map((k) => ({ cycle: k, ...s[k] })));
   }
   if (events) {
     const e = events as { throughput: { deliveriesPerSecond: number }; latency: { p50Ms: number; p99Ms: number; maxMs: number }; outage: { events: number; delivered: number; deliveredTwice: number } };
