@@ -1,9 +1,10 @@
-// The `taskgate` command: serve (gateway alone), sandbox (emulators plus gateway), emulator (one vendor).
+// The `taskgate` command: serve (gateway alone), sandbox (emulators plus gateway), emulator (one vendor), mcp (stdio).
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EMULATORS } from '../adapters/emulators';
 import { ConfigError, loadConfigFile, type GatewayConfig } from './config/load';
 import { listen, type RunningEmulator } from './emulators/emulator';
+import { serveStdio } from './mcp/stdio';
 import { drainOnSigterm, startGateway } from './server';
 
 const USAGE = `usage:
@@ -11,7 +12,9 @@ const USAGE = `usage:
   taskgate sandbox [--port N]             the four vendor emulators plus the gateway (config/sandbox.yaml)
   taskgate emulator <vendor> --port N [--option key=value ...]
                                           one vendor emulator: ${Object.keys(EMULATORS).join(', ')}
-                                          (e.g. --option shape=classic for oracle-bpm, --option csrf=true for ibm-bpm)`;
+                                          (e.g. --option shape=classic for oracle-bpm, --option csrf=true for ibm-bpm)
+  taskgate mcp --config <file> --key-name <name>
+                                          the MCP tools over stdio for a local AI agent, as that configured API key`;
 
 function fail(message: string): never {
   process.stderr.write(`taskgate: ${message}\n`);
@@ -97,9 +100,25 @@ function emulatorOptions(pairs: string[]): Record<string, unknown> {
   return options;
 }
 
+/**
+ * `taskgate mcp`: the MCP tools over stdio as one configured key (docs/mcp.md). stdout is the protocol's alone:
+ * logs go to stderr, and a startup failure is a line on stderr with exit status 2 as for every command.
+ */
+async function mcp(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string' }, 'key-name': { type: 'string' } } });
+  const file = values.config ?? process.env.TASKGATE_CONFIG;
+  if (!file || !values['key-name']) fail(`mcp needs --config <file> (or TASKGATE_CONFIG) and --key-name <name>\n${USAGE}`);
+  const running = await serveStdio({ config: load(file), keyName: values['key-name'] });
+  const stop = () => void running.close();
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  await running.closed;
+  process.exit(0);
+}
+
 export function main(argv: string[]): void {
   const [command, ...rest] = argv;
-  const run = { serve, sandbox, emulator }[command as 'serve'];
+  const run = { serve, sandbox, emulator, mcp }[command as 'serve'];
   if (!run) fail(USAGE);
   run(rest).catch((error: unknown) => {
     if (error instanceof ConfigError) fail(error.message);

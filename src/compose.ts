@@ -13,6 +13,7 @@ import { createApp, type AppState } from './http/app';
 import { Metrics } from './http/metrics';
 import { validateActionBody } from './http/validation';
 import type { Logger } from './log';
+import type { InboxQuery } from './mcp/inbox';
 import type { Store } from './store/store';
 import { HttpTransport } from './transport/http';
 import { meteredTransport, type CallTimer } from './transport/metered';
@@ -97,22 +98,29 @@ export interface AppParts {
   logger: Logger;
   metrics?: Metrics;
   state?: AppState;
+  /** The inbox for the MCP tool search_tasks (not offered without it). */
+  inbox?: InboxQuery;
 }
 
-/** The Express app with the core's services wired to the store, metrics and log. */
-export function createGatewayApp({ config, gateway, store, logger, metrics = new Metrics(() => gateway.list()), state }: AppParts): express.Express {
+/** The one action service of a gateway: the REST routes, the batch route and the MCP tools (HTTP or stdio) use it. */
+export function createActionService({ config, gateway, store, logger, metrics }: Pick<AppParts, 'config' | 'gateway' | 'store' | 'logger' | 'metrics'>): ActionService {
   const apiKeySecrets = config.auth.apiKeys.map((k) => k.key);
-  const actions = new ActionService({
+  return new ActionService({
     gateway,
     store,
     validate: validateActionBody,
     secrets: () => [...apiKeySecrets, ...gateway.list().flatMap((b) => b.auth.secrets())],
     logger,
-    observer: {
+    observer: metrics && {
       idempotency: (outcome) => metrics.idempotency.inc({ outcome }),
       auditWrite: (type, write) => metrics.timeAuditWrite(type, write),
     },
   });
+}
+
+/** The Express app with the core's services wired to the store, metrics and log. */
+export function createGatewayApp({ config, gateway, store, logger, metrics = new Metrics(() => gateway.list()), state, inbox }: AppParts): express.Express {
+  const actions = createActionService({ config, gateway, store, logger, metrics });
   const storeHealth = async () => ({ type: store.type, status: await store.ping().then(() => 'ok' as const, () => 'unavailable' as const) });
-  return createApp({ config, gateway, actions, audit: new AuditTrail(store), storeHealth, logger, metrics, state });
+  return createApp({ config, gateway, actions, audit: new AuditTrail(store), storeHealth, logger, metrics, state, inbox });
 }

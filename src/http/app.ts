@@ -9,6 +9,9 @@ import { GatewayError } from '../core/errors';
 import type { CallTrace, Gateway } from '../core/gateway';
 import type { GatewayConfig } from '../config/load';
 import type { Logger } from '../log';
+import { mcpRoute } from '../mcp/http';
+import type { InboxQuery } from '../mcp/inbox';
+import { McpTools } from '../mcp/tools';
 import { actionRoutes } from './action-routes';
 import { ApiKeys } from './api-keys';
 import { auditHandler } from './audit-route';
@@ -36,6 +39,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   state?: AppState;
+  /** The inbox, for the MCP tool search_tasks. */
+  inbox?: InboxQuery;
 }
 
 /** Per-request facts for the log line and the metrics labels, kept on res.locals. */
@@ -54,7 +59,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Longest request target (path and query) accepted; headers are bounded by the server's maxHeaderSize. */
 export const URL_MAX = 4096;
 
-export function createApp({ config, gateway, actions, audit, storeHealth, logger, metrics, state = { ready: true } }: AppDeps): express.Express {
+export function createApp({ config, gateway, actions, audit, storeHealth, logger, metrics, state = { ready: true }, inbox }: AppDeps): express.Express {
   const app = express();
   const apiKeys = new ApiKeys(config.auth.apiKeys);
   const rateLimiter = new RateLimiter(config.auth.apiKeys);
@@ -140,6 +145,9 @@ export function createApp({ config, gateway, actions, audit, storeHealth, logger
   backendRoutes(route, gateway);
   actionRoutes(route, { gateway, actions, bodyLimit: config.server.bodyLimit });
   route('/v1/audit', { get: [auditHandler(audit)] });
+  // MCP (contract section 11): the same key, rate limit (one token per tool call), action service and audit.
+  const tools = new McpTools({ gateway, actions, inbox, rateLimit: (name) => rateLimiter.take(name), logger });
+  mcpRoute(route, { apiKeys, tools, bodyLimit: config.server.bodyLimit });
 
   app.use((req: Request) => {
     throw new GatewayError('NOT_FOUND', `No route ${req.method} ${req.path.slice(0, 256)}`);
