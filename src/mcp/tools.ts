@@ -123,10 +123,13 @@ export class McpTools {
       const input = { ...(args ?? {}) };
       const validate = validators[name];
       if (!validate(input)) {
-        const errors = (validate.errors ?? []).map((e) => ({
-          path: [e.instancePath.replace(/^\//, '').replace(/\//g, '.'), (e.params as { additionalProperty?: string }).additionalProperty].filter(Boolean).join('.'),
-          message: e.keyword === 'additionalProperties' ? 'is not an argument of this tool' : e.message ?? e.keyword,
-        }));
+        const errors = (validate.errors ?? []).map((e) => {
+          const { additionalProperty, missingProperty } = e.params as { additionalProperty?: string; missingProperty?: string };
+          return {
+            path: [e.instancePath.replace(/^\//, '').replace(/\//g, '.'), additionalProperty ?? missingProperty].filter(Boolean).join('.'),
+            message: e.keyword === 'additionalProperties' ? 'is not an argument of this tool' : e.keyword === 'required' ? 'is required' : e.message ?? e.keyword,
+          };
+        });
         const error = new GatewayError('INVALID_REQUEST', `Invalid arguments for ${name}: ${errors.map((e) => `${e.path || '(arguments)'} ${e.message}`).join('; ')}`);
         (error.context as Record<string, unknown>).errors = errors;
         throw error;
