@@ -121,7 +121,7 @@ function performActionInput(): JsonSchema {
   const allOf = request.allOf.map((rule) => {
     const action = rule.then.$ref.replace('#/$defs/', '');
     const def = bundle.copy(request.$defs[action], 'action-request.schema.json') as JsonSchema & { properties: JsonSchema };
-    return { if: bundle.copy(rule.if, 'action-request.schema.json'), then: { ...def, properties: { ...def.properties, ...envelope } } };
+    return { if: bundle.copy(rule.if, 'action-request.schema.json'), then: widened(def, envelope) };
   });
   const flat = Object.fromEntries(Object.entries(parameters).map(([name, { schemas, actions: usedBy }]) => [
     name,
@@ -140,6 +140,20 @@ function performActionInput(): JsonSchema {
     },
     allOf,
   });
+}
+
+/**
+ * An action's definition that also admits the envelope members. A count of members (update's `minProperties: 2`:
+ * the action and at least one parameter) would count the envelope too: it becomes "one of the parameters is given".
+ */
+function widened(def: JsonSchema & { properties: JsonSchema }, envelope: JsonSchema): JsonSchema {
+  const { minProperties, maxProperties, ...rest } = def;
+  if (maxProperties !== undefined || (minProperties !== undefined && (minProperties !== 2 || rest.anyOf !== undefined))) {
+    throw new Error('mcp: an action definition counts its members in a way perform_action cannot carry over; extend widened()');
+  }
+  const parameters = Object.keys(def.properties).filter((name) => name !== 'action');
+  const atLeastOne = minProperties === undefined ? {} : { anyOf: parameters.map((name) => ({ required: [name] })) };
+  return { ...rest, ...atLeastOne, properties: { ...def.properties, ...envelope } };
 }
 
 function searchTasksOutput(): JsonSchema {
