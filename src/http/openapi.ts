@@ -102,7 +102,7 @@ export function buildOpenApi(backends: Backend[]): Json {
     },
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
-    tags: [{ name: 'backends' }, { name: 'tasks' }, { name: 'actions' }, { name: 'audit' }, { name: 'operations' }],
+    tags: [{ name: 'backends' }, { name: 'tasks' }, { name: 'actions' }, { name: 'audit' }, { name: 'mcp' }, { name: 'operations' }],
     paths: {
       '/v1/backends': {
         get: { operationId: 'listBackends', tags: ['backends'], summary: 'The backends this key may use', responses: { '200': ok('BackendList'), ...V1_ERRORS } },
@@ -167,6 +167,18 @@ export function buildOpenApi(backends: Backend[]): Json {
           operationId: 'listAudit', tags: ['audit'], summary: 'The audit trail, newest first (needs the `audit` scope)',
           parameters: Object.entries(auditProperties).map(([name, schema]) => queryParam(name, schema)),
           responses: { '200': ok('AuditPage'), '400': problem('INVALID_REQUEST'), '403': problem('FORBIDDEN: the key has no `audit` scope'), ...V1_ERRORS },
+        },
+      },
+      '/mcp': {
+        post: {
+          operationId: 'mcp', tags: ['mcp'], summary: 'The Model Context Protocol for AI agents (Streamable HTTP, stateless): the tools of docs/mcp.md',
+          description: 'A JSON-RPC message of MCP, sent with `Accept: application/json, text/event-stream`; tool refusals are tool results with `isError`, not HTTP errors.',
+          requestBody: { required: true, ...json({ type: 'object', description: 'A JSON-RPC 2.0 message' }) },
+          responses: {
+            '200': { description: 'The JSON-RPC answer', ...json({ type: 'object' }) },
+            '202': { description: 'A notification or a response, accepted' },
+            ...V1_ERRORS,
+          },
         },
       },
       '/healthz': { get: { operationId: 'health', tags: ['operations'], security: [], summary: 'Liveness', responses: { '200': ok('Health') } } },
