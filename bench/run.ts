@@ -1,6 +1,8 @@
-// `npm run bench`: what taskgate costs next to one bare proxy hop, measured in one run on this machine.
+// `npm run bench`: what taskgate costs next to one bare proxy hop and next to the naive gateway a team would write,
+// measured in one run on this machine.
 // Processes: this one drives the load (autocannon and an open-loop generator); a "stub" child runs the stub
-// vendor (fast and 200 ms slow), a "proxy" child the bare pass-through, and a "gateway" child taskgate with
+// vendor (fast and 200 ms slow), a "proxy" child the bare pass-through, a "naive" child the naive gateway
+// (bench/naive-gateway.ts), and a "gateway" child taskgate with
 // its full default pipeline: default config (SQLite audit store under its working directory, winston JSON
 // lines on stdout, metrics, validation), its stdout going to a log file as a service manager would keep it.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -21,6 +23,7 @@ import { SqliteStore } from '../src/store/sqlite-store';
 import { Metrics } from '../src/http/metrics';
 import { launcherNodeFlags } from '../src/launch';
 import { OpenLoop } from './open-loop';
+import { startNaiveGateway } from './naive-gateway';
 import { startPassThrough } from './pass-through';
 import { BENCH_PROJECT, BENCH_TASK, BENCH_WORKSPACE, K2_PATH, SECMASTER_PATH, startStubVendor } from './stub-vendor';
 
@@ -36,11 +39,11 @@ const ONLY = new Set((process.env.BENCH_ONLY ?? 'secmaster,k2,open,memory').spli
 /** A directory: the gateway child runs with --cpu-prof and writes its profile there on exit. */
 const PROFILE_DIR = process.env.BENCH_PROFILE;
 /** Extra node flags for the gateway child only (space-separated), to try a V8 setting; the launcher's own
- * flags (bin/taskgate.js's shebang, as `taskgate` and `npm start` run) always come first. */
+ * flags (package.json's `start` script, src/launch.ts) always come first. */
 const GATEWAY_ARGS = (process.env.BENCH_GATEWAY_ARGS ?? '').split(' ').filter(Boolean);
 const KEY = 'bench-key-12345';
 
-type Ports = { stub: number; slowStub: number; proxy: number; gateway: number };
+type Ports = { stub: number; slowStub: number; proxy: number; naive: number; gateway: number };
 interface Probe { rss: number; heapUsed: number; external: number; arrayBuffers: number; connections: number; cpuUs: number; systemUs: number; elu: number; delayP99Ms: number; delayMaxMs: number }
 
 async function freePort(): Promise<number> {
@@ -60,6 +63,14 @@ async function stubChild(ports: Ports): Promise<void> {
 
 async function proxyChild(ports: Ports): Promise<void> {
   await startPassThrough(ports.proxy, { host: '127.0.0.1', port: ports.stub });
+}
+
+async function naiveChild(ports: Ports): Promise<void> {
+  const stub = `http://127.0.0.1:${ports.stub}`;
+  await startNaiveGateway(ports.naive, [
+    { name: 'secmaster', vendor: 'huawei-secmaster', baseUrl: stub, headers: { 'X-Auth-Token': 'bench-vendor-token' }, config: { projectId: BENCH_PROJECT, workspaceId: BENCH_WORKSPACE } },
+    { name: 'k2', vendor: 'k2', baseUrl: `${stub}/K2Services/SyncREST.svc`, headers: { Authorization: `Basic ${Buffer.from('bench:bench-pass').toString('base64')}` }, config: { actionNames: { approve: 'Approve', reject: 'Reject' } } },
+  ]);
 }
 
 function gatewayConfig(ports: Ports) {
@@ -120,20 +131,21 @@ async function cannon(name: string, url: string, init: Init, target: ChildProces
   };
 }
 
-interface ClosedLoopRoute { rows: [Row, Row, Row]; roundRatios: number[] }
+interface ClosedLoopRoute { rows: [Row, Row, Row, Row]; roundRatios: number[]; roundNaiveRatios: number[] }
 
 /**
- * The stub alone, then the pass-through and taskgate in ROUNDS alternating rounds: the rows are those of the round
- * with the median ratio, so a drift of the machine between two long runs is not read as taskgate's cost.
+ * The stub alone, then the pass-through, the naive gateway and taskgate in ROUNDS alternating rounds: the rows are
+ * those of the round with the median ratio to the pass-through, so a drift of the machine between two long runs is
+ * not read as taskgate's cost.
  */
-async function closedLoopRoute(direct: () => Promise<Row>, passThrough: () => Promise<Row>, taskgate: () => Promise<Row>): Promise<ClosedLoopRoute> {
+async function closedLoopRoute(direct: () => Promise<Row>, passThrough: () => Promise<Row>, naive: () => Promise<Row>, taskgate: () => Promise<Row>): Promise<ClosedLoopRoute> {
   const stubRow = await direct();
-  const rounds: [Row, Row][] = [];
-  for (let i = 0; i < ROUNDS; i++) rounds.push([await passThrough(), await taskgate()]);
-  const ratio = ([p, t]: [Row, Row]) => t.rps / p.rps;
+  const rounds: [Row, Row, Row][] = [];
+  for (let i = 0; i < ROUNDS; i++) rounds.push([await passThrough(), await naive(), await taskgate()]);
+  const ratio = ([p, , t]: [Row, Row, Row]) => t.rps / p.rps;
   // Of an even count, the lower of the two middle rounds: never the kinder reading.
   const median = [...rounds].sort((a, b) => ratio(a) - ratio(b))[Math.floor((rounds.length - 1) / 2)];
-  return { rows: [stubRow, ...median], roundRatios: rounds.map((r) => round(ratio(r))) };
+  return { rows: [stubRow, ...median], roundRatios: rounds.map((r) => round(ratio(r))), roundNaiveRatios: rounds.map(([, n, t]) => round(t.rps / n.rps)) };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -251,12 +263,13 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const ports: Ports = { stub: await freePort(), slowStub: await freePort(), proxy: await freePort(), gateway: await freePort() };
+  const ports: Ports = { stub: await freePort(), slowStub: await freePort(), proxy: await freePort(), naive: await freePort(), gateway: await freePort() };
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-bench-'));
   const logFile = path.join(work, 'gateway.log');
   const logFd = fs.openSync(logFile, 'a');
   const stub = await startChild('stub', ports);
   const proxy = await startChild('proxy', ports);
+  const naive = await startChild('naive', ports);
   const profileArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROFILE_DIR)}`] : [];
   const gateway = await startChild('gateway', ports, { cwd: work, stdout: logFd, execArgv: [...process.execArgv, ...launcherNodeFlags(), ...profileArgs, ...GATEWAY_ARGS] });
   const at = (port: number, p: string) => `http://127.0.0.1:${port}${p}`;
@@ -272,6 +285,7 @@ async function main(): Promise<void> {
     routes.secmaster = await closedLoopRoute(
       () => cannon('stub direct', at(ports.stub, SECMASTER_PATH), vendorPut, stub),
       () => cannon('pass-through', at(ports.proxy, SECMASTER_PATH), vendorPut, proxy),
+      () => cannon('naive gateway', at(ports.naive, actionPath('secmaster', BENCH_TASK)), approve, naive),
       () => cannon('taskgate', at(ports.gateway, actionPath('secmaster', BENCH_TASK)), approve, gateway),
     );
   }
@@ -279,6 +293,7 @@ async function main(): Promise<void> {
     routes.k2 = await closedLoopRoute(
       () => cannon('stub direct', at(ports.stub, K2_PATH), k2Post, stub),
       () => cannon('pass-through', at(ports.proxy, K2_PATH), k2Post, proxy),
+      () => cannon('naive gateway', at(ports.naive, actionPath('k2', '2_24')), approve, naive),
       () => cannon('taskgate', at(ports.gateway, actionPath('k2', '2_24')), approve, gateway),
     );
   }
@@ -287,10 +302,11 @@ async function main(): Promise<void> {
     const direct = await openLoop(new URL(at(ports.stub, SECMASTER_PATH)), vendorPut, stub);
     const passThrough = await openLoop(new URL(at(ports.proxy, SECMASTER_PATH)), vendorPut, proxy);
     const taskgate = await openLoop(new URL(at(ports.gateway, actionPath('secmaster', BENCH_TASK))), approve, gateway);
-    open = { rate: OPEN_LOOP_RATE, direct, passThrough, taskgate, addedP99Ms: round(taskgate.p99 - direct.p99) };
+    const passThroughAddedP99Ms = round(passThrough.p99 - direct.p99);
+    const addedP99Ms = round(taskgate.p99 - direct.p99);
+    open = { rate: OPEN_LOOP_RATE, direct, passThrough, taskgate, addedP99Ms, passThroughAddedP99Ms, addedP99ToPassThrough: round(addedP99Ms / Math.max(0.01, passThroughAddedP99Ms)) };
   }
-  // Where taskgate's time goes: each route adds one stage of the pipeline to the one before it (the last one
-  // takes express's router away again).
+  // Where taskgate's time goes: each route adds one stage of the pipeline to the one before it.
   let ladder: { rows: Row[]; addedCpuUs: number[] } | undefined;
   if (ONLY.has('ladder')) {
     const key = { 'X-API-Key': KEY };
@@ -299,16 +315,14 @@ async function main(): Promise<void> {
       await cannon('GET /v1/backends: + API key, rate limit, a list', at(ports.gateway, '/v1/backends'), { method: 'GET', headers: key }, gateway),
       await cannon('dry-run: + body, validation, translation', at(ports.gateway, `${actionPath('secmaster', BENCH_TASK)}?dryRun=true`), approve, gateway),
       await cannon('GET task: + vendor call, parse', at(ports.gateway, `/v1/backends/secmaster/tasks/${BENCH_TASK}`), { method: 'GET', headers: key }, gateway),
-      // Through express's router (an empty query keeps it out of the action lane), then the same through the lane.
-      await cannon('action via express: + attempt, audit row', at(ports.gateway, `${actionPath('secmaster', BENCH_TASK)}?`), approve, gateway),
-      await cannon('action via the lane (the default path)', at(ports.gateway, actionPath('secmaster', BENCH_TASK)), approve, gateway),
+      await cannon('action: + action service, audit row', at(ports.gateway, actionPath('secmaster', BENCH_TASK)), approve, gateway),
     ];
     ladder = { rows, addedCpuUs: rows.map((r, i) => (r.cpuUsPerRequest ?? 0) - (i === 0 ? 0 : rows[i - 1].cpuUsPerRequest ?? 0)) };
   }
   const memory = ONLY.has('memory') ? await inFlight(gateway, at(ports.gateway, actionPath('secmaster-slow', BENCH_TASK)), approve) : undefined;
 
   await stopChild(gateway);
-  await Promise.all([stopChild(stub), stopChild(proxy)]);
+  await Promise.all([stopChild(stub), stopChild(proxy), stopChild(naive)]);
   fs.closeSync(logFd);
   // Evidence that the pipeline ran in full: one log line and one committed audit row per action answered.
   const logLines = fs.readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('"message":"request"')).length;
@@ -318,10 +332,12 @@ async function main(): Promise<void> {
   fs.rmSync(work, { recursive: true, force: true });
 
   const summary = Object.fromEntries(
-    Object.entries(routes).map(([route, { rows: [direct, proxyRow, tg], roundRatios }]) => [route, {
-      rows: [direct, proxyRow, tg],
+    Object.entries(routes).map(([route, { rows: [direct, proxyRow, naiveRow, tg], roundRatios, roundNaiveRatios }]) => [route, {
+      rows: [direct, proxyRow, naiveRow, tg],
       ratioToPassThrough: round(tg.rps / proxyRow.rps),
+      ratioToNaive: round(tg.rps / naiveRow.rps),
       roundRatios,
+      roundNaiveRatios,
       addedP50Ms: round(tg.p50 - direct.p50),
       addedP99Ms: round(tg.p99 - direct.p99),
     }]),
@@ -340,15 +356,16 @@ async function main(): Promise<void> {
     console.log(`\n${route} route (closed loop, autocannon)`);
     console.table(s.rows.map((r) => ({ target: r.name, 'req/s': r.rps, 'p50 ms': r.p50, 'p99 ms': r.p99, errors: r.errors, 'CPU µs/req': r.cpuUsPerRequest, 'of it system': r.systemUsPerRequest, 'event loop busy': r.eventLoopUtilization })));
     console.log(`taskgate / pass-through: ${(s.ratioToPassThrough * 100).toFixed(1)}% (the median of ${s.roundRatios.length} rounds: ${s.roundRatios.map((r) => `${(r * 100).toFixed(1)}%`).join(', ')})   added latency over the stub: p50 ${s.addedP50Ms} ms, p99 ${s.addedP99Ms} ms`);
+    console.log(`taskgate / naive gateway: ${s.ratioToNaive.toFixed(2)} x (rounds: ${s.roundNaiveRatios.map((r) => `${r.toFixed(2)} x`).join(', ')})`);
   }
   if (open) {
-    const o = open as { direct: OpenLoopResult; passThrough: OpenLoopResult; taskgate: OpenLoopResult; addedP99Ms: number };
+    const o = open as { direct: OpenLoopResult; passThrough: OpenLoopResult; taskgate: OpenLoopResult; addedP99Ms: number; passThroughAddedP99Ms: number; addedP99ToPassThrough: number };
     console.log(`\nopen loop, SecMaster route, ${OPEN_LOOP_RATE} req/s for ${DURATION} s after ${WARMUP} s warm-up (latency from each request's due time)`);
     console.table([['stub direct', o.direct], ['pass-through', o.passThrough], ['taskgate', o.taskgate]].map(([name, r]) => {
       const x = r as OpenLoopResult;
       return { target: name, answered: x.answered, errors: x.errors, 'p50 ms': x.p50, 'p99 ms': x.p99, 'p99.9 ms': x.p999, 'max ms': x.max, 'send lag ms': x.maxSendLagMs, 'CPU µs/req': x.cpuUsPerRequest, 'event loop busy': x.eventLoopUtilization, 'loop delay p99/max ms': `${x.loopDelayP99Ms}/${x.loopDelayMaxMs}` };
     }));
-    console.log(`taskgate added p99 over the stub: ${o.addedP99Ms} ms`);
+    console.log(`added p99 over the stub: taskgate ${o.addedP99Ms} ms, pass-through ${o.passThroughAddedP99Ms} ms (${o.addedP99ToPassThrough} x)`);
   }
   if (ladder) {
     console.log('\nladder: the cost of each stage (closed loop, taskgate alone)');
@@ -367,7 +384,7 @@ async function main(): Promise<void> {
 if (process.argv[2] === 'child') {
   const role = process.argv[3];
   const ports = JSON.parse(process.argv[4]) as Ports;
-  const start = role === 'stub' ? stubChild(ports) : role === 'proxy' ? proxyChild(ports) : gatewayChild(ports);
+  const start = role === 'stub' ? stubChild(ports) : role === 'proxy' ? proxyChild(ports) : role === 'naive' ? naiveChild(ports) : gatewayChild(ports);
   start.then(
     (running) => {
       const server = (running as RunningGateway | undefined)?.server;

@@ -11,12 +11,15 @@ import type { AuthContext, CircuitState, OutboundAuth } from './core/ports';
 import { ConfigError, type GatewayConfig, type RawBackendConfig } from './config/load';
 import { createApp, type AppState } from './http/app';
 import { Metrics } from './http/metrics';
+import { PostgresRateLimiter, RateLimiter, type RateLimit } from './http/rate-limit';
 import { validateActionBody } from './http/validation';
 import type { Logger } from './log';
-import type { InboxQuery } from './mcp/inbox';
+import type { PostgresStore } from './store/postgres-store';
 import type { Store } from './store/store';
+import { IndexService } from './sync/index-service';
+import { SyncScheduler } from './sync/scheduler';
 import { HttpTransport } from './transport/http';
-import { meteredTransport, type CallTimer } from './transport/metered';
+import { failureRecordingTransport, meteredTransport, type CallTimer, type VendorFailure } from './transport/metered';
 import { ResilientTransport } from './transport/resilient-transport';
 
 export interface BackendHooks {
@@ -24,6 +27,8 @@ export interface BackendHooks {
   onCircuitChange?(backend: string, from: CircuitState, to: CircuitState): void;
   /** Times each vendor call of a backend (for /metrics). */
   vendorCallTimer?(backend: string): CallTimer;
+  /** Hears of each vendor try that failed (for /readyz and /metrics). */
+  onVendorFailure?(backend: string, failure: VendorFailure): void;
 }
 
 const NO_AUTH: OutboundAuth = { headers: async () => ({}), secretHeaders: [], refresh: async () => false, secrets: () => [] };
@@ -57,7 +62,8 @@ export function createBackend(name: string, raw: RawBackendConfig, hooks: Backen
   } catch (error) {
     throw error instanceof ConfigError ? error : new ConfigError((error as Error).message);
   }
-  const resilient = new ResilientTransport(new HttpTransport({ ...link, baseUrl: raw.baseUrl, auth }), {
+  const http = new HttpTransport({ ...link, baseUrl: raw.baseUrl, auth });
+  const resilient = new ResilientTransport(failureRecordingTransport(http, (failure) => hooks.onVendorFailure?.(name, failure)), {
     backend: name,
     timeoutMs,
     tryTimeoutMs: raw.tryTimeoutMs,
@@ -98,12 +104,12 @@ export interface AppParts {
   logger: Logger;
   metrics?: Metrics;
   state?: AppState;
-  /** The inbox for the MCP tool search_tasks (not offered without it). */
-  inbox?: InboxQuery;
+  /** The sync scheduler the server started; absent: one that only runs the cycles the sync route asks for. */
+  sync?: SyncScheduler;
 }
 
 /** The one action service of a gateway: the REST routes, the batch route and the MCP tools (HTTP or stdio) use it. */
-export function createActionService({ config, gateway, store, logger, metrics }: Pick<AppParts, 'config' | 'gateway' | 'store' | 'logger' | 'metrics'>): ActionService {
+export function createActionService({ config, gateway, store, logger, metrics, index }: Pick<AppParts, 'config' | 'gateway' | 'store' | 'logger' | 'metrics'> & { index: IndexService }): ActionService {
   const apiKeySecrets = config.auth.apiKeys.map((k) => k.key);
   return new ActionService({
     gateway,
@@ -111,16 +117,31 @@ export function createActionService({ config, gateway, store, logger, metrics }:
     validate: validateActionBody,
     secrets: () => [...apiKeySecrets, ...gateway.list().flatMap((b) => b.auth.secrets())],
     logger,
-    observer: metrics && {
-      idempotency: (outcome) => metrics.idempotency.inc({ outcome }),
-      auditWrite: (type, write) => metrics.timeAuditWrite(type, write),
+    observer: {
+      idempotency: (outcome) => metrics?.idempotency.inc({ outcome }),
+      auditWrite: (type, write) => (metrics ? metrics.timeAuditWrite(type, write) : write()),
+      // An action through the gateway updates the index at once and becomes a change record.
+      performed: (record, task) => index.performed(record, task),
     },
   });
 }
 
+/** The per-key rate limit: on PostgreSQL every instance (gateway or `taskgate mcp`) draws from one bucket per key. */
+export function createRateLimiter({ config, store, logger }: Pick<AppParts, 'config' | 'store' | 'logger'>): RateLimit {
+  // On SQLite (one instance) the buckets stay in memory.
+  return store.type === 'postgres'
+    ? new PostgresRateLimiter((store as PostgresStore).sharedPool(), config.auth.apiKeys, (error) => logger.warn('rate limit store unavailable: limiting this instance alone', { error: error.message }))
+    : new RateLimiter(config.auth.apiKeys);
+}
+
 /** The Express app with the core's services wired to the store, metrics and log. */
-export function createGatewayApp({ config, gateway, store, logger, metrics = new Metrics(() => gateway.list()), state, inbox }: AppParts): express.Express {
-  const actions = createActionService({ config, gateway, store, logger, metrics });
+export function createGatewayApp({ config, gateway, store, logger, metrics = new Metrics(() => gateway.list()), state, sync }: AppParts): express.Express {
+  const index = new IndexService({ store, backends: gateway.list(), config: config.sync });
+  const actions = createActionService({ config, gateway, store, logger, metrics, index });
   const storeHealth = async () => ({ type: store.type, status: await store.ping().then(() => 'ok' as const, () => 'unavailable' as const) });
-  return createApp({ config, gateway, actions, audit: new AuditTrail(store), storeHealth, logger, metrics, state, inbox });
+  const rateLimiter = createRateLimiter({ config, store, logger });
+  return createApp({
+    config, gateway, actions, audit: new AuditTrail(store), index, sync: sync ?? new SyncScheduler({ gateway, store, config: config.sync }),
+    storeHealth, logger, metrics, state, rateLimiter,
+  });
 }

@@ -1,25 +1,14 @@
-// The node flags the `taskgate` launcher runs with: read from bin/taskgate.js's shebang, the one place they are set.
+// The node flags taskgate is launched with: the `start` npm script is the one place they are written.
 import fs from 'node:fs';
 import path from 'node:path';
-import v8 from 'node:v8';
 
-/** bin/taskgate.js, from src/ (ts-jest) or dist/src/ (compiled). */
-export const LAUNCHER = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../../bin/taskgate.js' : '../bin/taskgate.js');
+/** package.json, from src/ (ts-jest) or dist/src/ (compiled). */
+const PACKAGE_JSON = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../../package.json' : '../package.json');
 
-/** The flags after `node` on the launcher's `#!/usr/bin/env -S node ...` line. */
-export function launcherNodeFlags(file: string = LAUNCHER): string[] {
-  const first = fs.readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
-  const match = /^#!\/usr\/bin\/env -S node((?:\s+--[\w-]+(?:=\S+)?)*)\s*$/.exec(first);
-  if (!match) throw new Error(`${file}: first line is not '#!/usr/bin/env -S node [--flag ...]'`);
+/** The flags between `node` and the script in package.json's `start` script (`node --flag ... bin/taskgate.js sandbox`). */
+export function launcherNodeFlags(file: string = PACKAGE_JSON): string[] {
+  const start = (JSON.parse(fs.readFileSync(file, 'utf8')) as { scripts?: Record<string, string> }).scripts?.start ?? '';
+  const match = /^node((?:\s+--[\w-]+(?:=\S+)?)*)\s+bin\/taskgate\.js\b/.exec(start);
+  if (!match) throw new Error(`${file}: scripts.start is not 'node [--flag ...] bin/taskgate.js ...'`);
   return match[1]!.split(/\s+/).filter(Boolean);
-}
-
-/** Launcher flags V8 reads when it uses them, so setting them after start works (the semi-space size it does not). */
-const RUNTIME_SETTABLE = ['--heap-growing-percent'];
-
-/** The launcher's runtime-settable flags node was not started with: set now; returns those it set. */
-export function applyRuntimeFlags(execArgv: string[] = process.execArgv): string[] {
-  const missing = launcherNodeFlags().filter((flag) => RUNTIME_SETTABLE.includes(flag.split('=')[0]!) && !execArgv.includes(flag));
-  for (const flag of missing) v8.setFlagsFromString(flag);
-  return missing;
 }

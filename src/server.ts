@@ -9,6 +9,9 @@ import { answerClientErrors, MAX_HEADER_BYTES } from './http/client-error';
 import { Metrics } from './http/metrics';
 import { createLogger, type Logger } from './log';
 import { openStore } from './store/open';
+import type { CycleResult } from './sync/cycle';
+import { SyncScheduler } from './sync/scheduler';
+import { syncMetrics } from './sync/sync-metrics';
 import type { Store } from './store/store';
 
 export interface RunningGateway {
@@ -31,18 +34,27 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
   gateway = new Gateway(createBackends(config.backends, {
     onCircuitChange: (backend, from, to) => logger.warn('circuit breaker state changed', { backend, from, to }),
     vendorCallTimer: (backend) => metrics.vendorCallTimer(backend),
+    onVendorFailure: (backend, failure) => metrics.vendorFailed(backend, failure),
   }));
   const store = await openStore(config.store, (error) => logger.error('store connection error', { error: error.message }));
   // Expired Idempotency-Key records are taken over when reused anyway; this only keeps the table small.
   const purge = setInterval(() => void store.purgeExpired(Date.now()).catch(() => undefined), 60 * 60 * 1000).unref();
   const state: AppState = { ready: true };
+  const sync = new SyncScheduler({ gateway, store, config: config.sync });
+  const recordCycle = syncMetrics(metrics.registry);
+  sync.on('cycle', (result: CycleResult) => {
+    recordCycle(result);
+    if (!result.ok) logger.warn('sync cycle failed', { backend: result.backend, code: result.error?.code, detail: result.error?.detail });
+  });
+  sync.on('failed', ({ backend, error }: { backend: string; error: unknown }) => logger.error('sync store error', { backend, error: error instanceof Error ? error.message : String(error) }));
   // requireHostHeader off: a request without Host gets the app's problem+json 400, not Node's bare one.
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, createGatewayApp({ config, gateway, logger, state, store, metrics }));
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, createGatewayApp({ config, gateway, logger, state, store, metrics, sync }));
   answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, () => resolve());
   });
+  sync.start();
   const { port } = server.address() as AddressInfo;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
   return {
@@ -54,6 +66,9 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
     // An action makes at most a few vendor calls (comment + outcome, a token refresh, a re-read), each within timeoutMs.
     graceMs: 4 * Math.max(0, ...Object.values(config.backends).map((b) => b.timeoutMs ?? 10_000)) + 1000,
     close: async () => {
+      // From here a request still arriving on a kept-alive connection is answered 503 SHUTTING_DOWN, never run.
+      state.ready = false;
+      state.stopping = true;
       await new Promise<void>((resolve) => {
         // Connections whose last answer finishes after close() go idle later: keep closing them, or they hold the
         // exit for a whole keep-alive timeout.
@@ -65,6 +80,7 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
         server.closeIdleConnections();
       });
       clearInterval(purge);
+      await sync.stop();
       await store.close();
     },
   };

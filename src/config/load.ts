@@ -33,6 +33,8 @@ export interface GatewayConfig {
   server: { host: string; port: number; bodyLimit: string; drainMs: number };
   store?: { type: 'sqlite' | 'postgres'; path?: string; url?: string; schema?: string };
   log: { level: 'error' | 'warn' | 'info' | 'debug' };
+  /** The task index (contract section 9); defaults filled in by the schema. */
+  sync: { intervalMs: number; backends: string[]; fullPassEvery: number; maxTasksPerBackend: number };
   auth: { apiKeys: ApiKeyConfig[] };
   backends: Record<string, RawBackendConfig>;
 }
@@ -126,6 +128,9 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
   typed.auth.apiKeys.forEach((k, i) => {
     if (names.has(k.name)) throw new ConfigError(`auth.apiKeys.${i}.name: duplicate key name '${k.name}'`);
     names.add(k.name);
+  });
+  typed.sync.backends.forEach((name, i) => {
+    if (name !== '*' && !(name in typed.backends)) throw new ConfigError(`sync.backends.${i}: no backend is named '${name}'`);
   });
   return typed;
 }

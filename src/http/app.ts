@@ -10,7 +10,6 @@ import type { CallTrace, Gateway } from '../core/gateway';
 import type { GatewayConfig } from '../config/load';
 import type { Logger } from '../log';
 import { mcpRoute } from '../mcp/http';
-import type { InboxQuery } from '../mcp/inbox';
 import { McpTools } from '../mcp/tools';
 import { actionRoutes } from './action-routes';
 import { ApiKeys } from './api-keys';
@@ -20,7 +19,9 @@ import { docsRouter } from './docs';
 import type { Metrics } from './metrics';
 import { buildOpenApi } from './openapi';
 import { sendProblem, toGatewayError } from './problem';
-import { RateLimiter } from './rate-limit';
+import { RateLimiter, type RateLimit } from './rate-limit';
+import { inboxHandler, inboxQuery, syncHandler, type SyncTrigger } from './tasks-route';
+import type { IndexService } from '../sync/index-service';
 
 export interface AppState {
   /** False from SIGTERM on: /readyz answers 503 and every answer says `Connection: close`. */
@@ -34,13 +35,16 @@ export interface AppDeps {
   gateway: Gateway;
   actions: ActionService;
   audit: AuditTrail;
+  /** The inbox over the task index, and the sync route's way to start a cycle. */
+  index: IndexService;
+  sync: SyncTrigger;
   /** The store's state, for /readyz: without its store the gateway cannot audit, so it is not ready. */
   storeHealth(): Promise<{ type: string; status: 'ok' | 'unavailable' }>;
   logger: Logger;
   metrics: Metrics;
   state?: AppState;
-  /** The inbox, for the MCP tool search_tasks. */
-  inbox?: InboxQuery;
+  /** The per-key rate limit (default: in memory, this instance only). */
+  rateLimiter?: RateLimit;
 }
 
 /** Per-request facts for the log line and the metrics labels, kept on res.locals. */
@@ -59,10 +63,11 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Longest request target (path and query) accepted; headers are bounded by the server's maxHeaderSize. */
 export const URL_MAX = 4096;
 
-export function createApp({ config, gateway, actions, audit, storeHealth, logger, metrics, state = { ready: true }, inbox }: AppDeps): express.Express {
+export function createApp(deps: AppDeps): express.Express {
+  const { config, gateway, actions, audit, index, sync, storeHealth, logger, metrics, state = { ready: true } } = deps;
   const app = express();
   const apiKeys = new ApiKeys(config.auth.apiKeys);
-  const rateLimiter = new RateLimiter(config.auth.apiKeys);
+  const rateLimiter = deps.rateLimiter ?? new RateLimiter(config.auth.apiKeys);
   const backendNames = new Set(gateway.list().map((b) => b.name));
   const openapi = JSON.stringify(buildOpenApi(gateway.list()));
   app.disable('x-powered-by');
@@ -78,7 +83,7 @@ export function createApp({ config, gateway, actions, audit, storeHealth, logger
     l.trace = {};
     res.set({ 'X-Request-Id': l.requestId, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
     // From SIGTERM on, kept-alive connections are closed after their answer so clients move to another instance.
-    if (!state.ready) res.set('Connection', 'close');
+    if (!state.ready || state.stopping) res.set('Connection', 'close');
     // On close, not finish: a request whose client went away before its answer was sent is logged too.
     res.once('close', () => {
       logger.info('request', {
@@ -120,10 +125,15 @@ export function createApp({ config, gateway, actions, audit, storeHealth, logger
         if (!state.ready) throw new GatewayError('SHUTTING_DOWN', 'The gateway is draining and will stop shortly');
         // An open circuit is shown, not failed on: the gateway still serves its other backends (docs/operations.md).
         const circuits = Object.fromEntries(gateway.list().map((b) => [b.name, b.circuit?.state() ?? 'closed']));
+        // Why a circuit opened (or a backend is failing below its threshold): each one's last vendor failure since start.
+        const lastFailures = Object.fromEntries(gateway.list().map((b) => {
+          const failure = metrics.lastVendorFailure(b.name);
+          return [b.name, failure ? { code: failure.code, vendorStatus: failure.vendorStatus, at: new Date(failure.at).toISOString() } : null];
+        }));
         const store = await storeHealth();
         res.status(store.status === 'ok' ? 200 : 503).json({
           status: store.status === 'ok' ? 'ready' : 'unready',
-          checks: { config: 'loaded', backends: gateway.list().map((b) => b.name), store, circuits },
+          checks: { config: 'loaded', backends: gateway.list().map((b) => b.name), store, circuits, lastFailures },
         });
       },
     ],
@@ -134,19 +144,32 @@ export function createApp({ config, gateway, actions, audit, storeHealth, logger
   route('/openapi.json', { get: [(_req, res) => void res.type('application/json').send(openapi)] });
   app.use(docsRouter());
 
+  /** One token of the key's bucket (each /v1 request, each MCP tool call), or 429. */
+  const takeToken = async (keyName: string) => {
+    try {
+      await rateLimiter.take(keyName);
+    } catch (error) {
+      if (error instanceof GatewayError && error.code === 'RATE_LIMITED') metrics.rateLimited.inc({ key: keyName });
+      throw error;
+    }
+  };
+
   // Every /v1 route needs a key (401), checked before anything about the request is read; then its rate limit.
-  app.use('/v1', (req, res, next) => {
+  app.use('/v1', async (req, res, next) => {
     const l = locals(res);
     l.caller = apiKeys.authenticate(req);
-    rateLimiter.take(l.caller.name);
+    await takeToken(l.caller.name);
     next();
   });
 
   backendRoutes(route, gateway);
   actionRoutes(route, { gateway, actions, bodyLimit: config.server.bodyLimit });
   route('/v1/audit', { get: [auditHandler(audit)] });
-  // MCP (contract section 11): the same key, rate limit (one token per tool call), action service and audit.
-  const tools = new McpTools({ gateway, actions, inbox, rateLimit: (name) => rateLimiter.take(name), logger });
+  route('/v1/tasks', { get: [inboxHandler(index, gateway)] });
+  route('/v1/backends/:backend/sync', { post: [syncHandler(sync, gateway)] });
+  // MCP (contract section 11): the same key, rate limit (one token per tool call), inbox, action service and audit.
+  const inbox = inboxQuery(index, gateway);
+  const tools = new McpTools({ gateway, actions, inbox: { query: (caller, search) => inbox(caller, { ...search }) }, rateLimit: takeToken, logger });
   mcpRoute(route, { apiKeys, tools, bodyLimit: config.server.bodyLimit });
 
   app.use((req: Request) => {

@@ -1,9 +1,11 @@
-// Prometheus metrics (prom-client): requests, latency, in-flight, vendor calls, circuit state, audit writes.
+// Prometheus metrics (prom-client): requests, latency, in-flight, rate limiting, vendor calls and failures, circuit state,
+// audit writes, the build, and prom-client's default process_* and nodejs_* metrics.
 import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { version } from '../../package.json';
 import type { Backend } from '../core/gateway';
-import type { CallTimer } from '../transport/metered';
+import type { CallTimer, VendorFailure } from '../transport/metered';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const WRITE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
@@ -18,9 +20,14 @@ export class Metrics {
     name: 'taskgate_http_requests_total', help: 'HTTP requests answered, by route, method, backend, action and status',
     labelNames: ['route', 'method', 'backend', 'action', 'status'] as const, registers: [this.registry],
   });
+  // No action label: with a dozen buckets per series it would multiply the series; the counter has it.
   readonly requestDuration = new Histogram({
-    name: 'taskgate_http_request_duration_seconds', help: 'Time to answer an HTTP request, by route, method, backend, action and status',
-    labelNames: ['route', 'method', 'backend', 'action', 'status'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry],
+    name: 'taskgate_http_request_duration_seconds', help: 'Time to answer an HTTP request, by route, method, backend and status',
+    labelNames: ['route', 'method', 'backend', 'status'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: 'taskgate_rate_limited_total', help: 'Requests refused with 429 RATE_LIMITED, by API key name',
+    labelNames: ['key'] as const, registers: [this.registry],
   });
   readonly inFlight = new Gauge({ name: 'taskgate_http_requests_in_flight', help: 'HTTP requests being served', registers: [this.registry] });
   readonly vendorDuration = new Histogram({
@@ -37,7 +44,18 @@ export class Metrics {
     labelNames: ['outcome'] as const, registers: [this.registry],
   });
 
+  readonly vendorFailureTime = new Gauge({
+    name: 'taskgate_vendor_last_failure_timestamp_seconds', help: 'When a backend\'s vendor last failed a call (no answer, a timeout or a 5xx), by backend',
+    labelNames: ['backend'] as const, registers: [this.registry],
+  });
+  private readonly lastFailures = new Map<string, VendorFailure>();
+
   constructor(backends: () => Backend[]) {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'taskgate_build_info', help: 'Always 1; the running version of taskgate and of Node.js as labels',
+      labelNames: ['version', 'node_version'] as const, registers: [this.registry],
+    }).set({ version, node_version: process.versions.node }, 1);
     new Gauge({
       name: 'taskgate_circuit_state', help: 'Circuit breaker state per backend: 0 closed, 1 half-open, 2 open',
       labelNames: ['backend'] as const, registers: [this.registry],
@@ -61,8 +79,9 @@ export class Metrics {
     res.once('close', () => {
       this.inFlight.dec();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const values = { ...labels(), method, status: String(res.statusCode) };
-      this.requests.inc(values);
+      const { action, ...rest } = labels();
+      const values = { ...rest, method, status: String(res.statusCode) };
+      this.requests.inc({ ...values, action });
       this.requestDuration.observe(values, seconds);
     });
   }
@@ -81,6 +100,17 @@ export class Metrics {
       const end = this.vendorDuration.startTimer({ backend });
       return (outcome) => end({ outcome });
     };
+  }
+
+  /** Records a backend's vendor failure (the transport's failure recorder), for /readyz and the gauge. */
+  vendorFailed(backend: string, failure: VendorFailure): void {
+    this.lastFailures.set(backend, failure);
+    this.vendorFailureTime.set({ backend }, failure.at / 1000);
+  }
+
+  /** The backend's last vendor failure since start, if any. */
+  lastVendorFailure(backend: string): VendorFailure | undefined {
+    return this.lastFailures.get(backend);
   }
 
   async timeAuditWrite<T>(store: string, write: () => Promise<T>): Promise<T> {

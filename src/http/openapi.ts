@@ -1,10 +1,12 @@
 // GET /openapi.json: the OpenAPI 3.1 document, built from the very JSON Schemas (schemas/*.json) that validate requests.
 import actionRequestSchema from '../../schemas/action-request.schema.json';
 import auditQuerySchema from '../../schemas/audit-query.schema.json';
+import inboxQuerySchema from '../../schemas/inbox-query.schema.json';
 import batchRequestSchema from '../../schemas/batch-request.schema.json';
 import problemSchema from '../../schemas/problem.schema.json';
 import responsesSchema from '../../schemas/responses.schema.json';
 import taskSchema from '../../schemas/task.schema.json';
+import { version } from '../../package.json';
 import { TASK_STATUSES } from '../core/task';
 import type { Backend } from '../core/gateway';
 
@@ -16,7 +18,9 @@ export const SCHEMA_FILES = [
   { file: 'task.schema.json', name: 'Task', schema: taskSchema },
   { file: 'problem.schema.json', name: 'Problem', schema: problemSchema },
   { file: 'batch-request.schema.json', name: 'BatchRequest', schema: batchRequestSchema },
-  { file: 'audit-query.schema.json', name: 'AuditQuery', schema: auditQuerySchema },
+  // Query parameters, not a body: each property becomes a parameter of GET /v1/audit, and no component.
+  { file: 'audit-query.schema.json', name: 'AuditQuery', schema: auditQuerySchema, parameters: true },
+  { file: 'inbox-query.schema.json', name: 'InboxQuery', schema: inboxQuerySchema, parameters: true },
   { file: 'responses.schema.json', name: 'Responses', schema: responsesSchema },
 ] as const;
 
@@ -42,14 +46,43 @@ function rewrite(value: unknown, owner: string): unknown {
   return out;
 }
 
+/**
+ * Adds OpenAPI's discriminator (not a JSON Schema keyword, so not in the schema file ajv compiles) to a oneOf whose
+ * branches are `{ $ref, required, properties }` pinning `propertyName` with a const. The pins are folded into the
+ * components the branches name, leaving plain `$ref`s: the discriminator, Swagger UI and linters read the named
+ * schema, not a `$ref`'s siblings. Each of those components is used by its branch alone, so the meaning is unchanged.
+ */
+function discriminate(components: Record<string, unknown>, name: string, propertyName: string): void {
+  const schema = components[name] as Json & { oneOf?: Json[] };
+  const mapping: Record<string, string> = {};
+  schema.oneOf = (schema.oneOf ?? []).map((branch) => {
+    const { $ref, required = [], properties = {}, ...rest } = branch as { $ref?: string; required?: string[]; properties?: Record<string, { const?: unknown }> };
+    const value = properties[propertyName]?.const;
+    const target = $ref?.startsWith(componentRef('')) ? components[$ref.slice(componentRef('').length)] as Json | undefined : undefined;
+    if (!$ref || !target || typeof value !== 'string' || Object.keys(rest).length) {
+      throw new Error(`openapi: each oneOf branch of ${name} must be { $ref, required, properties } with a const ${propertyName}`);
+    }
+    components[$ref.slice(componentRef('').length)] = {
+      ...target,
+      required: [...new Set([...((target.required as string[] | undefined) ?? []), ...required])],
+      properties: { ...(target.properties as Json | undefined), ...properties },
+    };
+    mapping[value] = $ref;
+    return { $ref };
+  });
+  schema.discriminator = { propertyName, mapping };
+}
+
 /** Every schema file as components: the root (unless it is only a $defs holder) and each $def. */
 export function schemaComponents(): Record<string, unknown> {
   const components: Record<string, unknown> = {};
-  for (const { name, schema } of SCHEMA_FILES) {
+  for (const { name, schema, ...file } of SCHEMA_FILES) {
+    if ('parameters' in file) continue;
     const { $schema: _s, $id: _i, $defs, ...root } = structuredClone(schema) as Json & { $defs?: Record<string, unknown> };
     if (Object.keys(root).some((k) => !['title', 'description'].includes(k))) components[name] = rewrite(root, name);
     for (const [def, sub] of Object.entries($defs ?? {})) components[defName(name, def)] = rewrite(sub, name);
   }
+  discriminate(components, 'ActionRequest', 'action');
   return components;
 }
 
@@ -74,6 +107,9 @@ const VENDOR_ERRORS = {
   '504': problem('BACKEND_TIMEOUT'),
 };
 
+// Checked on every route before anything else (app.ts), so the operational routes can answer it too.
+const BAD_REQUEST = { '400': problem('INVALID_REQUEST: a URL over 4,096 characters, request headers over 16 KiB, or no Host header') };
+
 const pathParam = (name: string, description: string, maxLength: number) => ({ name, in: 'path', required: true, description, schema: { type: 'string', minLength: 1, maxLength } });
 const queryParam = (name: string, schema: unknown, description?: string) => ({ name, in: 'query', required: false, schema, ...(description ? { description } : {}) });
 
@@ -96,13 +132,21 @@ export function buildOpenApi(backends: Backend[]): Json {
     openapi: '3.1.0',
     info: {
       title: 'taskgate',
-      version: '1.0.0',
+      version,
+      license: { name: 'Apache License 2.0', identifier: 'Apache-2.0' },
       summary: 'One REST API and one action vocabulary for human tasks in Huawei SecMaster, IBM BPM, Oracle BPM and K2',
       description: 'Every error is application/problem+json (RFC 9457). Every /v1 route needs `Authorization: Bearer <key>` or `X-API-Key: <key>`.',
     },
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
-    tags: [{ name: 'backends' }, { name: 'tasks' }, { name: 'actions' }, { name: 'audit' }, { name: 'mcp' }, { name: 'operations' }],
+    tags: [
+      { name: 'backends', description: 'The configured backends this key may use, and what each one supports' },
+      { name: 'tasks', description: 'Tasks of one backend, read in the canonical model' },
+      { name: 'actions', description: 'Canonical actions on tasks, one at a time or in a batch' },
+      { name: 'audit', description: 'The audit trail of every action attempted (scope `audit`)' },
+      { name: 'mcp', description: 'The Model Context Protocol: the same keys, scopes, rate limits and audit as tools for AI agents' },
+      { name: 'operations', description: 'Liveness, readiness, metrics and this document; no key needed' },
+    ],
     paths: {
       '/v1/backends': {
         get: { operationId: 'listBackends', tags: ['backends'], summary: 'The backends this key may use', responses: { '200': ok('BackendList'), ...V1_ERRORS } },
@@ -158,7 +202,8 @@ export function buildOpenApi(backends: Backend[]): Json {
           operationId: 'performBatch', tags: ['actions'], summary: 'Perform up to 1,000 actions across backends',
           description: 'Each item is `{ backend, taskId, action, ...parameters }` (see BatchRequest_item and ActionRequest); a bad item becomes a problem in its place.',
           parameters: [{ name: 'X-On-Behalf-Of', in: 'header', required: false, schema: { type: 'string', maxLength: 256 } }],
-          requestBody: { required: true, ...json(ref('BatchRequest')) },
+          // The envelope as validated (items are checked one by one, each failing on its own), with the items' shape.
+          requestBody: { required: true, ...json({ allOf: [ref('BatchRequest'), { type: 'object', properties: { items: { type: 'array', items: ref('BatchRequest_item') } } }] }) },
           responses: { '200': ok('BatchResponse', 'One result or problem per item, in request order'), '400': problem('INVALID_REQUEST: a malformed envelope'), '413': problem('PAYLOAD_TOO_LARGE'), '415': problem('UNSUPPORTED_MEDIA_TYPE'), ...V1_ERRORS },
         },
       },
@@ -167,6 +212,20 @@ export function buildOpenApi(backends: Backend[]): Json {
           operationId: 'listAudit', tags: ['audit'], summary: 'The audit trail, newest first (needs the `audit` scope)',
           parameters: Object.entries(auditProperties).map(([name, schema]) => queryParam(name, schema)),
           responses: { '200': ok('AuditPage'), '400': problem('INVALID_REQUEST'), '403': problem('FORBIDDEN: the key has no `audit` scope'), ...V1_ERRORS },
+        },
+      },
+      '/v1/tasks': {
+        get: {
+          operationId: 'inbox', tags: ['tasks'], summary: 'The inbox: indexed tasks of every backend the key may use (contract section 9)',
+          parameters: Object.entries(inboxQuerySchema.properties).map(([name, schema]) => queryParam(name, schema)),
+          responses: { '200': ok('InboxPage'), '400': problem('INVALID_REQUEST: an unknown parameter, or a cursor of another query'), '403': problem('FORBIDDEN: a named backend the key may not use'), '404': problem('BACKEND_NOT_FOUND'), ...V1_ERRORS },
+        },
+      },
+      '/v1/backends/{backend}/sync': {
+        parameters: [backendParam],
+        post: {
+          operationId: 'syncBackend', tags: ['tasks'], summary: "Start a full sync cycle of this backend's index now (needs the `sync` scope)",
+          responses: { '202': ok('SyncAccepted', 'The cycle was started (or will follow the one running)'), '400': problem('INVALID_REQUEST: the backend is not indexed'), ...BACKEND_ERRORS },
         },
       },
       '/mcp': {
@@ -181,21 +240,21 @@ export function buildOpenApi(backends: Backend[]): Json {
           },
         },
       },
-      '/healthz': { get: { operationId: 'health', tags: ['operations'], security: [], summary: 'Liveness', responses: { '200': ok('Health') } } },
+      '/healthz': { get: { operationId: 'health', tags: ['operations'], security: [], summary: 'Liveness', responses: { '200': ok('Health'), ...BAD_REQUEST } } },
       '/readyz': {
         get: {
           operationId: 'ready', tags: ['operations'], security: [], summary: 'Readiness: config, store, circuits',
-          responses: { '200': ok('Ready'), '503': { description: 'Not ready: the store cannot be reached, or the gateway is draining', content: { 'application/json': { schema: ref('Ready') }, 'application/problem+json': { schema: ref('Problem') } } } },
+          responses: { '200': ok('Ready'), ...BAD_REQUEST, '503': { description: 'Not ready: the store cannot be reached, or the gateway is draining', content: { 'application/json': { schema: ref('Ready') }, 'application/problem+json': { schema: ref('Problem') } } } },
         },
       },
       '/metrics': {
-        get: { operationId: 'metrics', tags: ['operations'], security: [], summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } },
+        get: { operationId: 'metrics', tags: ['operations'], security: [], summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, ...BAD_REQUEST } },
       },
       '/openapi.json': {
-        get: { operationId: 'openapi', tags: ['operations'], security: [], summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1', ...json({ type: 'object' }) } } },
+        get: { operationId: 'openapi', tags: ['operations'], security: [], summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1', ...json({ type: 'object' }) }, ...BAD_REQUEST } },
       },
       '/docs': {
-        get: { operationId: 'docs', tags: ['operations'], security: [], summary: 'This document, rendered for people (Swagger UI, served locally)', responses: { '200': { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } } },
+        get: { operationId: 'docs', tags: ['operations'], security: [], summary: 'This document, rendered for people (Swagger UI, served locally)', responses: { '200': { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } }, ...BAD_REQUEST } },
       },
     },
     components: {

@@ -2,10 +2,11 @@
 // answer with), each bundled into one self-contained document so the tools and the REST API cannot drift.
 import actionRequestSchema from '../../schemas/action-request.schema.json';
 import configSchema from '../../schemas/config.schema.json';
+import inboxQuerySchema from '../../schemas/inbox-query.schema.json';
 import problemSchema from '../../schemas/problem.schema.json';
 import responsesSchema from '../../schemas/responses.schema.json';
 import taskSchema from '../../schemas/task.schema.json';
-import { INBOX_ANSWER_PROPERTIES, SEARCH_TASKS_PROPERTIES } from './inbox';
+import { SEARCH_ARGUMENTS } from './inbox';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -13,6 +14,7 @@ export type JsonSchema = Record<string, unknown>;
 const FILES: Record<string, JsonSchema> = {
   'action-request.schema.json': actionRequestSchema,
   'config.schema.json': configSchema,
+  'inbox-query.schema.json': inboxQuerySchema,
   'problem.schema.json': problemSchema,
   'responses.schema.json': responsesSchema,
   'task.schema.json': taskSchema,
@@ -22,12 +24,15 @@ const FILES: Record<string, JsonSchema> = {
 class Bundle {
   readonly defs: Record<string, JsonSchema> = {};
 
+  /** `adapt` may change a definition as it is copied in (given its file and pointer). */
+  constructor(private readonly adapt: (file: string, pointer: string, def: JsonSchema) => JsonSchema = (_f, _p, def) => def) {}
+
   /** A `$ref` to `file` + JSON pointer, the target (and what it refers to) copied in once. */
   ref(file: string, pointer = ''): JsonSchema {
     const key = `${file.replace(/\.schema\.json$/, '')}${pointer.replace(/^\/\$defs\//, '.').replace(/\//g, '.')}`;
     if (!(key in this.defs)) {
       this.defs[key] = {}; // reserved first: a schema that refers to itself stops here
-      this.defs[key] = this.copy(resolve(file, pointer), file);
+      this.defs[key] = this.adapt(file, pointer, this.copy(resolve(file, pointer), file));
     }
     return { $ref: `#/$defs/${key}` };
   }
@@ -95,50 +100,48 @@ const DRY_RUN: JsonSchema = {
 export const ENVELOPE = ['backend', 'taskId', 'dryRun', 'idempotencyKey'] as const;
 
 /**
- * perform_action's input: the action request of the REST route (its `action` and each action's parameters) plus the
- * envelope. The parameters of every action are listed flat (most agents read `properties` only); the action
- * request's own per-action rules follow as `allOf`, each action's definition widened by the envelope members.
+ * perform_action's input: the action request of the REST route (its `action`, its composition of the actions, each
+ * action's definition) plus the envelope. Each action's definition is widened to admit the envelope members, and
+ * every action's parameters are also listed flat (most agents read `properties` only).
  */
 function performActionInput(): JsonSchema {
-  const bundle = new Bundle();
-  const request = actionRequestSchema as unknown as {
-    properties: { action: JsonSchema };
-    allOf: { if: unknown; then: { $ref: string } }[];
-    $defs: Record<string, { properties?: Record<string, unknown> }>;
-  };
-  const actions = (request.properties.action as { enum: string[] }).enum;
+  const file = 'action-request.schema.json';
+  const request = actionRequestSchema as unknown as { properties: { action: { enum: string[] } }; $defs: Record<string, { properties?: Record<string, unknown> }> };
+  const actions = request.properties.action.enum;
+  const envelope = Object.fromEntries(ENVELOPE.map((name) => [name, true]));
+  const bundle = new Bundle((from, pointer, def) => {
+    const action = /^\/\$defs\/(\w+)$/.exec(pointer)?.[1];
+    return from === file && action !== undefined && actions.includes(action) ? widened(def as JsonSchema & { properties: JsonSchema }, envelope) : def;
+  });
   const parameters: Record<string, { schemas: unknown[]; actions: string[] }> = {};
   for (const action of actions) {
     for (const [name, schema] of Object.entries(request.$defs[action]?.properties ?? {})) {
       if (name === 'action') continue;
-      const copied = bundle.copy(schema, 'action-request.schema.json');
+      const copied = bundle.copy(schema, file);
       const entry = (parameters[name] ??= { schemas: [], actions: [] });
       if (!entry.schemas.some((s) => JSON.stringify(s) === JSON.stringify(copied))) entry.schemas.push(copied);
       entry.actions.push(action);
     }
   }
-  const envelope = Object.fromEntries(ENVELOPE.map((name) => [name, true]));
-  const allOf = request.allOf.map((rule) => {
-    const action = rule.then.$ref.replace('#/$defs/', '');
-    const def = bundle.copy(request.$defs[action], 'action-request.schema.json') as JsonSchema & { properties: JsonSchema };
-    return { if: bundle.copy(rule.if, 'action-request.schema.json'), then: widened(def, envelope) };
-  });
   const flat = Object.fromEntries(Object.entries(parameters).map(([name, { schemas, actions: usedBy }]) => [
     name,
     { ...(schemas.length === 1 ? (schemas[0] as JsonSchema) : { anyOf: schemas }), description: `A parameter of: ${usedBy.join(', ')}` },
   ]));
+  const { title: _title, description: _description, properties, required, ...composition } = bundle.copy(actionRequestSchema, file) as JsonSchema & {
+    properties: { action: JsonSchema }; required: string[];
+  };
   return bundle.done({
+    ...composition,
     type: 'object',
-    required: ['backend', 'taskId', 'action'],
+    required: ['backend', 'taskId', ...required],
     properties: {
       backend: backendName(),
       taskId: TASK_ID,
-      action: { ...bundle.copy(request.properties.action, 'action-request.schema.json'), description: 'The canonical action; describe_backend tells which ones the backend supports' },
+      action: { ...properties.action, description: 'The canonical action; describe_backend tells which ones the backend supports' },
       ...flat,
       dryRun: DRY_RUN,
       idempotencyKey: IDEMPOTENCY_KEY,
     },
-    allOf,
   });
 }
 
@@ -156,10 +159,11 @@ function widened(def: JsonSchema & { properties: JsonSchema }, envelope: JsonSch
   return { ...rest, ...atLeastOne, properties: { ...def.properties, ...envelope } };
 }
 
-function searchTasksOutput(): JsonSchema {
+/** search_tasks' input: the members of the inbox query it takes, as GET /v1/tasks takes them. */
+function searchTasksInput(): JsonSchema {
   const bundle = new Bundle();
-  const properties = bundle.copy(INBOX_ANSWER_PROPERTIES, 'task.schema.json') as JsonSchema;
-  return orProblem(bundle, [{ type: 'object', required: ['items', 'backends'], additionalProperties: false, properties }]);
+  const properties = Object.fromEntries(SEARCH_ARGUMENTS.map((name) => [name, bundle.copy(resolve('inbox-query.schema.json', `/properties/${name}`), 'inbox-query.schema.json')]));
+  return bundle.done({ type: 'object', additionalProperties: false, properties });
 }
 
 const responses = (name: string) => (bundle: Bundle) => bundle.ref('responses.schema.json', `/$defs/${name}`);
@@ -185,8 +189,8 @@ export const TOOL_SCHEMAS: Record<'list_backends' | 'describe_backend' | 'search
     outputSchema: output(responses('backendManifest')),
   },
   search_tasks: {
-    inputSchema: { type: 'object', additionalProperties: false, properties: SEARCH_TASKS_PROPERTIES },
-    outputSchema: searchTasksOutput(),
+    inputSchema: searchTasksInput(),
+    outputSchema: output(responses('inboxPage')),
   },
   get_task: {
     inputSchema: { type: 'object', required: ['backend', 'taskId'], additionalProperties: false, properties: { backend: backendName(), taskId: TASK_ID } },

@@ -5,11 +5,11 @@ export type Placeholder = (index: number) => string;
 export const SQLITE_PARAM: Placeholder = (i) => `?${i}`;
 export const POSTGRES_PARAM: Placeholder = (i) => `$${i}`;
 
-const AUDIT_COLUMNS = 'id, time_ms, request_id, key_name, on_behalf_of, backend, task_id, action, parameters, result, error_code, vendor_status, duration_ms, replayed, batch';
+const AUDIT_COLUMNS = 'id, time_ms, request_id, key_name, on_behalf_of, backend, task_id, action, parameters, result, error_code, vendor_status, duration_ms, replayed, batch, via, parameters_truncated';
 
 export const INSERT_AUDIT = (p: Placeholder) =>
-  `INSERT INTO taskgate_audit (time_ms, request_id, key_name, on_behalf_of, backend, task_id, action, parameters, result, error_code, vendor_status, duration_ms, replayed, batch)
-   VALUES (${Array.from({ length: 14 }, (_, i) => p(i + 1)).join(', ')})`;
+  `INSERT INTO taskgate_audit (time_ms, request_id, key_name, on_behalf_of, backend, task_id, action, parameters, result, error_code, vendor_status, duration_ms, replayed, batch, via, parameters_truncated)
+   VALUES (${Array.from({ length: 16 }, (_, i) => p(i + 1)).join(', ')})`;
 
 /** Newest first by (time, id); one row more than asked, to know whether there is a next page. */
 export function auditPageSql(query: AuditQuery, p: Placeholder): { sql: string; params: (string | number)[] } {

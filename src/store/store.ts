@@ -1,10 +1,11 @@
-// The durable store behind the audit trail and Idempotency-Key records: one interface, SQLite and PostgreSQL drivers.
+// The durable store behind the audit trail, Idempotency-Key records and the task index: one interface, SQLite and PostgreSQL drivers.
 import type { ActionStore, AuditPage, AuditQuery, AuditRecord } from '../core/action-records';
+import type { IndexStore } from './index-store';
 
 export type { AuditPage, AuditPosition, AuditQuery, AuditRecord, IdempotencyClaim, IdempotencyClaimInput, StoredResponse, Via } from '../core/action-records';
 export { decodeCursor, encodeCursor } from '../core/action-records';
 
-export interface Store extends ActionStore {
+export interface Store extends ActionStore, IndexStore {
   /** Creates or migrates the schema. Safe to call from several instances at once. */
   init(): Promise<void>;
   queryAudit(query: AuditQuery): Promise<AuditPage>;
@@ -32,6 +33,9 @@ export interface AuditRow {
   duration_ms: number;
   replayed: number | boolean;
   batch: number | boolean;
+  /** Null on rows written before the column existed (then `batch` tells rest from batch). */
+  via: string | null;
+  parameters_truncated: number | boolean;
 }
 
 export function toAuditRow(record: AuditRecord) {
@@ -50,6 +54,8 @@ export function toAuditRow(record: AuditRecord) {
     duration_ms: record.durationMs,
     replayed: record.replayed ? 1 : 0,
     batch: record.via === 'batch' ? 1 : 0,
+    via: record.via,
+    parameters_truncated: record.parametersTruncated ? 1 : 0,
   };
 }
 
@@ -63,12 +69,13 @@ export function fromAuditRow(row: AuditRow): AuditRecord {
     action: row.action,
     parameters: JSON.parse(row.parameters) as Record<string, unknown>,
     durationMs: Number(row.duration_ms),
-    via: row.batch === true || row.batch === 1 ? 'batch' : 'rest',
+    via: (row.via ?? (row.batch === true || row.batch === 1 ? 'batch' : 'rest')) as AuditRecord['via'],
   };
   if (row.on_behalf_of !== null) record.onBehalfOf = row.on_behalf_of;
   if (row.result !== null) record.result = row.result;
   if (row.error_code !== null) record.errorCode = row.error_code;
   if (row.vendor_status !== null) record.vendorStatus = Number(row.vendor_status);
   if (row.replayed === true || row.replayed === 1) record.replayed = true;
+  if (row.parameters_truncated === true || row.parameters_truncated === 1) record.parametersTruncated = true;
   return record;
 }

@@ -43,6 +43,8 @@ export async function startStack(configure: (config: EditableConfig) => void = (
   }
   // Each stack gets its own audit and idempotency store (a configure callback may choose another).
   config.store = { type: 'sqlite', path: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-stack-')), 'taskgate.db') };
+  // No background sync cycles unless a test asks for them: they would add vendor calls to every count.
+  config.sync = { ...config.sync, intervalMs: 0 };
   configure(config);
   const validated = parseConfig(config, {});
   const logs: string[] = [];

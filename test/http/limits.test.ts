@@ -28,6 +28,11 @@ describe('rate limit per API key (token bucket)', () => {
     expectProblem(limited, 429, 'RATE_LIMITED');
     expect(limited.headers.get('retry-after')).toMatch(/^(19|20)$/);
     expect((await stack.request('GET', '/v1/backends')).status).toBe(200);
+    // Counted by key name, never by key.
+    const metrics = (await stack.request('GET', '/metrics', { key: null })).text;
+    expect(metrics).toMatch(/^taskgate_rate_limited_total\{key="soc-bot"\} 1$/m);
+    expect(metrics).not.toMatch(/taskgate_rate_limited_total\{key="sandbox"\}/);
+    expect(metrics).not.toContain('soc-bot-key-456');
   });
 
   test('without a key it is still 401 (the key is checked first)', async () => {
@@ -71,15 +76,24 @@ describe('circuit breaker through the facade', () => {
   test('repeated failures open it: /readyz shows it (still 200), /healthz is unaffected, calls fail fast with Retry-After', async () => {
     const ready = await stack.request('GET', '/readyz');
     expect(ready.body.checks.circuits.secmaster).toBe('closed');
+    expect(ready.body.checks.lastFailures.secmaster).toBeNull();
+    const before = Date.now();
     for (let i = 0; i < 2; i++) expectProblem(await stack.request('GET', `/v1/backends/secmaster/tasks/${TASK}`), 503, 'BACKEND_UNAVAILABLE');
     const readyz = await stack.request('GET', '/readyz');
     expect(readyz.status).toBe(200);
     expect(readyz.body.checks.circuits.secmaster).toBe('open');
+    // Why it opened: the vendor's last failure, with its time; the other backends have none.
+    const failure = readyz.body.checks.lastFailures.secmaster;
+    expect(failure).toEqual({ code: 'BACKEND_UNAVAILABLE', at: expect.any(String) });
+    expect(Date.parse(failure.at)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Object.entries(readyz.body.checks.lastFailures).filter(([name]) => name !== 'secmaster').every(([, f]) => f === null)).toBe(true);
     expect((await stack.request('GET', '/healthz')).status).toBe(200);
     const fast = await stack.request('POST', `/v1/backends/secmaster/tasks/${TASK}/actions`, { body: { action: 'approve' } });
     expectProblem(fast, 503, 'BACKEND_UNAVAILABLE');
     expect(fast.body.detail).toMatch(/circuit/);
     expect(fast.headers.get('retry-after')).toBe('60');
+    // A call refused by the open circuit never reached the vendor: it is not a new vendor failure.
+    expect((await stack.request('GET', '/readyz')).body.checks.lastFailures.secmaster).toEqual(failure);
     expect(stack.logs.some((l) => l.includes('circuit breaker state changed'))).toBe(true);
   });
 });

@@ -2,6 +2,7 @@
 import { GatewayError } from '../../src/core/errors';
 import type { Backend } from '../../src/core/gateway';
 import { Metrics } from '../../src/http/metrics';
+import { failureRecordingTransport, type VendorFailure } from '../../src/transport/metered';
 import { SqliteStore } from '../../src/store/sqlite-store';
 import { SECMASTER_TASK, startGated, type Gated } from '../helpers/gated';
 
@@ -32,8 +33,11 @@ test('requests, latency, vendor calls, audit writes and idempotency are counted,
   const value = (name: string, labels: Record<string, string>) => sample(text, name, labels);
   const action = { route: '/v1/backends/:backend/tasks/:taskId/actions', method: 'POST', backend: 'secmaster', action: 'approve', status: '200' };
   expect(value('taskgate_http_requests_total', action)).toBe(2);
-  expect(value('taskgate_http_request_duration_seconds_count', action)).toBe(2);
-  expect(value('taskgate_http_request_duration_seconds_bucket', { ...action, le: '+Inf' })).toBe(2);
+  // The histogram has no action label (it would multiply a dozen bucket series by every action); the counter keeps it.
+  const { action: _action, ...timed } = action;
+  expect(value('taskgate_http_request_duration_seconds_count', timed)).toBe(2);
+  expect(value('taskgate_http_request_duration_seconds_bucket', { ...timed, le: '+Inf' })).toBe(2);
+  expect(text).not.toMatch(/^taskgate_http_request_duration_seconds_\w+\{[^}]*action=/m);
   // An unknown backend or route never becomes a label value.
   expect(value('taskgate_http_requests_total', { route: '/v1/backends/:backend/tasks', method: 'GET', backend: '', action: '', status: '404' })).toBe(1);
   expect(value('taskgate_http_requests_total', { route: 'unmatched', method: 'GET', backend: '', action: '', status: '404' })).toBe(1);
@@ -45,6 +49,13 @@ test('requests, latency, vendor calls, audit writes and idempotency are counted,
   expect(value('taskgate_idempotency_total', { outcome: 'executed' })).toBe(1);
   expect(value('taskgate_idempotency_total', { outcome: 'replayed' })).toBe(1);
   expect(text).toMatch(/# TYPE taskgate_circuit_state gauge/);
+  // prom-client's defaults and the build.
+  expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
+  expect(text).toMatch(/^process_resident_memory_bytes \d/m);
+  expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m);
+  expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+  const { version } = require('../../package.json') as { version: string };
+  expect(value('taskgate_build_info', { version, node_version: process.versions.node })).toBe(1);
   for (const secret of ['sandbox-key-123', 'soc-bot-key-456', 'sandbox-secmaster-token']) expect(text).not.toContain(secret);
 });
 
@@ -64,7 +75,7 @@ test('/readyz reports config, backends, store and circuits; an unusable store ma
   gw = await startGated({ store });
   const ready = await fetch(`${gw.url}/readyz`);
   expect(ready.status).toBe(200);
-  expect(await ready.json()).toMatchObject({ status: 'ready', checks: { config: 'loaded', backends: ['secmaster'], store: { type: 'sqlite', status: 'ok' }, circuits: expect.any(Object) } });
+  expect(await ready.json()).toMatchObject({ status: 'ready', checks: { config: 'loaded', backends: ['secmaster'], store: { type: 'sqlite', status: 'ok' }, circuits: expect.any(Object), lastFailures: { secmaster: null } } });
   store.ping = async () => {
     throw new Error('database is locked');
   };
@@ -85,4 +96,31 @@ test('the circuit gauge reads each backend\'s breaker: 0 closed, 1 half-open, 2 
   expect(['a', 'b', 'c', 'd'].map((backend) => sample(text, 'taskgate_circuit_state', { backend }))).toEqual([0, 1, 2, undefined]);
   states.c = 'closed';
   expect(sample(await metrics.registry.metrics(), 'taskgate_circuit_state', { backend: 'c' })).toBe(0);
+});
+
+test('a vendor try that fails (no answer, a timeout, a 5xx) is recorded with its code and time; 2xx and 4xx are not', async () => {
+  const failures: VendorFailure[] = [];
+  let answer: () => Promise<{ status: number; headers: Record<string, string>; body: string }>;
+  const transport = failureRecordingTransport({ describe: () => ({}) as never, send: () => answer() }, (f) => failures.push(f), () => 1_700_000_000_000);
+  const request = { method: 'GET', path: '/x' } as never;
+  answer = async () => ({ status: 200, headers: {}, body: '' });
+  await transport.send(request);
+  answer = async () => ({ status: 409, headers: {}, body: '' });
+  await transport.send(request);
+  expect(failures).toEqual([]);
+  answer = async () => ({ status: 503, headers: {}, body: '' });
+  expect((await transport.send(request)).status).toBe(503);
+  answer = async () => {
+    throw new GatewayError('BACKEND_UNAVAILABLE', 'connection refused');
+  };
+  await expect(transport.send(request)).rejects.toThrow('connection refused');
+  expect(failures).toEqual([
+    { code: 'BACKEND_ERROR', vendorStatus: 503, at: 1_700_000_000_000 },
+    { code: 'BACKEND_UNAVAILABLE', at: 1_700_000_000_000 },
+  ]);
+  const metrics = new Metrics(() => []);
+  metrics.vendorFailed('a', failures[1]!);
+  expect(metrics.lastVendorFailure('a')).toEqual(failures[1]);
+  expect(metrics.lastVendorFailure('b')).toBeUndefined();
+  expect(sample(await metrics.registry.metrics(), 'taskgate_vendor_last_failure_timestamp_seconds', { backend: 'a' })).toBe(1_700_000_000);
 });

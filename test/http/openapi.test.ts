@@ -39,6 +39,56 @@ test('the validator does reject a broken document', () => {
   expect(spawnSync(process.execPath, ['-e', script], { input: JSON.stringify(broken), encoding: 'utf8', cwd: __dirname, timeout: 30_000 }).status).toBe(1);
 });
 
+/** Problems Redocly's linter (@redocly/openapi-core, an ES module: run in a plain Node process) finds under its recommended rules. */
+function lint(document: unknown): string[] {
+  const script = `let t = ''; process.stdin.on('data', (c) => (t += c)).on('end', async () => {
+    const { createConfig, lintFromString } = await import('@redocly/openapi-core');
+    const config = await createConfig({ extends: ['recommended'] });
+    const problems = await lintFromString({ source: t, absoluteRef: '/openapi.json', config });
+    console.log(JSON.stringify(problems.map((p) => p.severity + ' ' + p.ruleId + ': ' + p.message + ' ' + p.location.map((l) => l.pointer).join(' '))));
+  });`;
+  const res = spawnSync(process.execPath, ['-e', script], { input: JSON.stringify(document), encoding: 'utf8', cwd: __dirname, timeout: 60_000 });
+  expect({ status: res.status, stderr: res.stderr.trim() }).toEqual({ status: 0, stderr: '' });
+  return JSON.parse(res.stdout) as string[];
+}
+
+test('the document is lint clean under the recommended rules of Redocly\'s OpenAPI linter', () => {
+  expect(lint(doc)).toEqual([]);
+});
+
+test('the linter does flag what it should', () => {
+  const { license: _l, ...info } = doc.info;
+  const problems = lint({ ...doc, info, tags: [...doc.tags, { name: 'unused' }] });
+  expect(problems).toEqual([expect.stringMatching(/^warn info-license: /), expect.stringMatching(/^warn tag-description: /)]);
+});
+
+test('info: the version is package.json\'s, the license Apache-2.0', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
+  expect(doc.info.version).toBe(pkg.version);
+  expect(doc.info.license).toEqual({ name: 'Apache License 2.0', identifier: pkg.license });
+});
+
+test('the action request is a oneOf with a discriminator on `action`, one branch per action, exclusive as JSON Schema too', () => {
+  const request = doc.components.schemas.ActionRequest;
+  expect(request.allOf).toBeUndefined();
+  const names: string[] = request.properties.action.enum;
+  expect(request.discriminator).toEqual({
+    propertyName: 'action',
+    mapping: Object.fromEntries(names.map((n) => [n, `#/components/schemas/ActionRequest_${n}`])),
+  });
+  expect(request.oneOf).toEqual(names.map((n) => ({ $ref: `#/components/schemas/ActionRequest_${n}` })));
+  // Each branch's schema pins its action (what the discriminator and Swagger UI read).
+  for (const n of names) expect([n, doc.components.schemas[`ActionRequest_${n}`]]).toEqual([n, expect.objectContaining({ required: expect.arrayContaining(['action']), properties: expect.objectContaining({ action: { const: n } }) })]);
+  const ajv = new Ajv2020({ strict: false });
+  addFormats(ajv);
+  const validate = ajv.compile({ $ref: '#/components/schemas/ActionRequest', components: doc.components });
+  // claim, release and resume have the same parameters (none): only the const tells them apart.
+  for (const body of [{ action: 'claim' }, { action: 'approve', comment: 'x' }, { action: 'suspend', durationSeconds: 60 }]) expect([body, validate(body)]).toEqual([body, true]);
+  for (const body of [{ action: 'claim', comment: 'x' }, { action: 'nope' }, { action: 'suspend', durationSeconds: 60, until: '2030-01-01T00:00:00Z' }, {}]) {
+    expect([body, validate(body)]).toEqual([body, false]);
+  }
+});
+
 test('every route the app serves is described, with every method', () => {
   const app = createGatewayApp({ config: stack.config, gateway: new Gateway([]), store: stack.gateway.store, logger: createLogger('error') });
   // Top-level routes and those of mounted routers (the /docs router).
@@ -58,7 +108,7 @@ test('every route the app serves is described, with every method', () => {
   expect(Object.keys(doc.paths).sort()).toEqual([...new Set(routes.map((r) => r.path).filter((p) => !p.startsWith('/docs/')))].sort());
 });
 
-test('every schema file but the config is a component, unchanged but for its references', () => {
+test('every schema file but the config is a component, unchanged but for its references (the audit query: its route\'s parameters)', () => {
   const files = fs.readdirSync(path.join(__dirname, '../../schemas')).filter((f) => f !== 'config.schema.json');
   expect(SCHEMA_FILES.map((s) => s.file).sort()).toEqual(files.sort());
   const action = JSON.parse(fs.readFileSync(path.join(__dirname, '../../schemas/action-request.schema.json'), 'utf8'));
@@ -66,6 +116,8 @@ test('every schema file but the config is a component, unchanged but for its ref
   for (const name of Object.keys(action.$defs)) expect(doc.components.schemas[`ActionRequest_${name}`]).toBeDefined();
   expect(JSON.stringify(doc)).not.toMatch(/"\$ref":"(?!#\/components\/)/);
   expect([...doc.components.schemas.Problem.properties.code.enum].sort()).toEqual(Object.keys(ERROR_CATALOGUE).sort());
+  const auditQuery = JSON.parse(fs.readFileSync(path.join(__dirname, '../../schemas/audit-query.schema.json'), 'utf8'));
+  expect(doc.paths['/v1/audit'].get.parameters.map((p: { name: string; schema: unknown }) => [p.name, p.schema])).toEqual(Object.entries(auditQuery.properties));
 });
 
 describe('real answers match the documented schemas', () => {
@@ -82,6 +134,15 @@ describe('real answers match the documented schemas', () => {
     check('BackendManifest', (await stack.request('GET', '/v1/backends/secmaster')).body);
     check('TaskPage', (await stack.request('GET', '/v1/backends/secmaster/tasks')).body);
     check('Task', (await stack.request('GET', `/v1/backends/secmaster/tasks/${SECMASTER_TASK}`)).body);
+  });
+
+  test('the inbox and the sync route', async () => {
+    const sync = await stack.request('POST', '/v1/backends/oracle/sync');
+    expect(sync.status).toBe(202);
+    check('SyncAccepted', sync.body);
+    const inbox = await stack.request('GET', '/v1/tasks?limit=5');
+    expect(inbox.status).toBe(200);
+    check('InboxPage', inbox.body);
   });
 
   test('action, dry-run, problem, batch, audit, health, ready', async () => {

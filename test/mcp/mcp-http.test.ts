@@ -70,22 +70,24 @@ describe('MCP over HTTP', () => {
     expect(result.content[0]!.text).toContain(`secmaster/${SECMASTER_TASK_2}`);
   });
 
-  test('search_tasks answers the inbox over every backend the key may use, its filters passed on', async () => {
+  test('search_tasks answers the inbox, as GET /v1/tasks does, with its filters and cursor', async () => {
     const all = await call(client, 'search_tasks', {});
     expect(all.isError).toBeFalsy();
+    expect(all.structuredContent).toEqual((await mcp.rest('GET', '/v1/tasks', SANDBOX_KEY)).body);
     expect(new Set(all.structuredContent.items.map((t: any) => t.backend))).toEqual(new Set(['secmaster', 'ibm', 'oracle', 'k2']));
-    expect(all.structuredContent.backends.map((b: any) => b.name).sort()).toEqual(['ibm', 'k2', 'oracle', 'secmaster']);
+    expect(all.structuredContent.backends.map((b: any) => [b.name, b.status]).sort()).toEqual([['ibm', 'ok'], ['k2', 'ok'], ['oracle', 'ok'], ['secmaster', 'ok']]);
     expect(all.content[0]!.text).toMatch(/^\d+ task\(s\)/);
 
     const some = await call(client, 'search_tasks', { backend: 'secmaster,oracle', status: 'open', limit: 1 });
+    expect(some.structuredContent).toEqual((await mcp.rest('GET', '/v1/tasks?backend=secmaster,oracle&status=open&limit=1', SANDBOX_KEY)).body);
     expect(some.structuredContent.items).toHaveLength(1);
     expect(['secmaster', 'oracle']).toContain(some.structuredContent.items[0].backend);
     expect(some.structuredContent.items[0].status).toBe('open');
-    expect(mcp.inbox.asked.at(-1)).toEqual({ caller: 'sandbox', search: { backend: 'secmaster,oracle', status: 'open', limit: 1 } });
-    if (some.structuredContent.nextCursor) {
-      const next = await call(client, 'search_tasks', { backend: 'secmaster,oracle', status: 'open', limit: 1, cursor: some.structuredContent.nextCursor });
-      expect(next.structuredContent.items[0]).not.toEqual(some.structuredContent.items[0]);
-    }
+    expect(some.structuredContent.nextCursor).toEqual(expect.any(String));
+    const next = await call(client, 'search_tasks', { backend: 'secmaster,oracle', status: 'open', limit: 1, cursor: some.structuredContent.nextCursor });
+    expect(next.structuredContent.items[0]).not.toEqual(some.structuredContent.items[0]);
+    const otherQuery = await call(client, 'search_tasks', { backend: 'secmaster', status: 'open', limit: 1, cursor: some.structuredContent.nextCursor });
+    expect(otherQuery.structuredContent).toMatchObject({ status: 400, code: 'INVALID_REQUEST' });
   });
 
   test('a refusal is a tool result with isError holding the problem, never a protocol error', async () => {
@@ -140,8 +142,10 @@ describe('MCP over HTTP', () => {
     const audit = await mcp.rest('GET', `/v1/audit?taskId=${SECMASTER_TASK}`, SANDBOX_KEY);
     expect(audit.body.items.find((i: any) => i.result === 'applied')).toMatchObject({
       requestId: 'mcp-req-1', keyName: 'sandbox', onBehalfOf: 'alice@example.com', backend: 'secmaster', action: 'approve',
-      parameters: { comment: 'Verified by the agent' },
+      parameters: { comment: 'Verified by the agent' }, via: 'mcp',
     });
+    expect(audit.body.items.filter((i: any) => i.action === 'approve').map((i: any) => [i.via, i.result ?? i.errorCode])).toEqual(
+      expect.arrayContaining([['mcp', 'applied'], ['mcp', 'BACKEND_REJECTED']]));
   });
 
   test('idempotencyKey: the same call replays the first answer without a vendor call; another body is refused', async () => {
@@ -165,6 +169,8 @@ describe('MCP over HTTP', () => {
     expect(emulator.calls.length).toBe(sent);
 
     expect(mcp.recorded.filter((r) => r.parameters.comment === 'once only').map((r) => [r.via, r.replayed ?? false])).toEqual([['mcp', false], ['mcp', true]]);
+    const audit = await mcp.rest('GET', `/v1/audit?taskId=${SECMASTER_TASK_2}`, SANDBOX_KEY);
+    expect(audit.body.items.filter((i: any) => i.parameters.comment === 'once only').map((i: any) => [i.via, i.replayed ?? false])).toEqual([['mcp', true], ['mcp', false]]);
   });
 
   test('a key limited to one backend sees and acts on that backend only', async () => {

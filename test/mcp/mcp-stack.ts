@@ -1,5 +1,5 @@
-// The sandbox (every emulator) with a gateway whose MCP tools have an inbox (the listing test double), and MCP
-// clients of the SDK's own over Streamable HTTP.
+// The sandbox (every emulator) with a gateway whose task index has been synced once, and MCP clients of the SDK's
+// own over Streamable HTTP.
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,12 +14,11 @@ import { Gateway } from '../../src/core/gateway';
 import { createLogger } from '../../src/log';
 import { SqliteStore } from '../../src/store/sqlite-store';
 import { startStack, type EditableConfig, type Stack } from '../helpers/stack';
-import { ListingInbox } from './listing-inbox';
+import { SyncScheduler } from '../../src/sync/scheduler';
 
 export interface McpStack {
   url: string;
   stack: Stack;
-  inbox: ListingInbox;
   /** Every audit record the action service wrote, as it handed it to the store. */
   recorded: AuditRecord[];
   logs: string[];
@@ -44,14 +43,16 @@ export async function startMcpStack(configure?: (config: EditableConfig) => void
   const logs: string[] = [];
   const stream = new PassThrough();
   stream.on('data', (chunk: Buffer) => logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  const inbox = new ListingInbox(gateway);
-  const app = createGatewayApp({ config: stack.config, gateway, store, logger: createLogger('debug', stream), inbox });
+  // Not started: each backend's index is filled by one full cycle here, so the inbox holds what the emulators hold.
+  const sync = new SyncScheduler({ gateway, store, config: stack.config.sync });
+  for (const backend of gateway.list()) expect(await sync.runOnce(backend.name, true)).toMatchObject({ ok: true });
+  const app = createGatewayApp({ config: stack.config, gateway, store, logger: createLogger('debug', stream), sync });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const clients: Client[] = [];
   return {
-    url, stack, inbox, logs, recorded,
+    url, stack, logs, recorded,
     async connect(key, options = {}) {
       const auth = options.header === 'x-api-key' ? { 'X-API-Key': key } : { Authorization: `Bearer ${key}` };
       const client = new Client({ name: 'taskgate-test', version: '1.0.0' });
@@ -69,6 +70,7 @@ export async function startMcpStack(configure?: (config: EditableConfig) => void
       await Promise.all(clients.map((c) => c.close()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await sync.stop();
       await store.close();
       await stack.close();
     },

@@ -17,11 +17,13 @@ if (!built) console.warn('SKIPPED: the stdio MCP tests need `npm run build` firs
 
 type Result = { content: { type: string; text: string }[]; structuredContent?: any; isError?: boolean; _meta?: Record<string, unknown> };
 
-/** The stack's config (its emulators' ports) as a file for the spawned command, with a store of its own. */
+/** The stack's config (its emulators' ports) as a file for the spawned command, with a store and a sync of its own. */
 function configFile(stack: Stack): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-mcp-stdio-'));
   const file = path.join(dir, 'config.json');
-  fs.writeFileSync(file, JSON.stringify({ ...stack.config, store: { type: 'sqlite', path: path.join(dir, 'taskgate.db') } }));
+  // Its index synced by itself (the stack's helper turns the interval off): the first cycle of each backend at start.
+  const sync = { ...stack.config.sync, intervalMs: 60_000 };
+  fs.writeFileSync(file, JSON.stringify({ ...stack.config, sync, store: { type: 'sqlite', path: path.join(dir, 'taskgate.db') } }));
   return file;
 }
 
@@ -57,9 +59,16 @@ suite('MCP over stdio', () => {
     };
     try {
       const { tools } = await client.listTools();
-      // No inbox is wired into the stdio command yet: search_tasks is not offered rather than broken.
-      expect(tools.map((t) => t.name).sort()).toEqual(['describe_backend', 'get_task', 'list_backends', 'perform_action']);
+      expect(tools.map((t) => t.name).sort()).toEqual(['describe_backend', 'get_task', 'list_backends', 'perform_action', 'search_tasks']);
       expect(tools.find((t) => t.name === 'perform_action')!.annotations).toMatchObject({ destructiveHint: true });
+
+      // The process syncs its own index as a gateway instance does: the inbox fills once each backend's first cycle is in.
+      let inbox = await call('search_tasks', { backend: 'secmaster' });
+      while (inbox.structuredContent.backends[0].status !== 'ok') {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        inbox = await call('search_tasks', { backend: 'secmaster' });
+      }
+      expect(inbox.structuredContent.items.map((t: any) => t.id)).toEqual(expect.arrayContaining([SECMASTER_TASK, SECMASTER_TASK_2]));
 
       const backends = await call('list_backends');
       expect(backends.structuredContent).toEqual((await stack.request('GET', '/v1/backends')).body);

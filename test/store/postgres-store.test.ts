@@ -2,6 +2,7 @@
 import { openStore } from '../../src/store/open';
 import { PostgresStore } from '../../src/store/postgres-store';
 import { describePostgres, dropSchemas, freshSchema, POSTGRES_URL } from '../helpers/postgres';
+import { indexSuite } from './index-suite';
 import { storeSuite } from './store-suite';
 
 describePostgres('postgres store', () => {
@@ -9,6 +10,10 @@ describePostgres('postgres store', () => {
 
   describe('shared suite', () => {
     storeSuite(() => openStore({ type: 'postgres', url: POSTGRES_URL, schema: freshSchema() }));
+  });
+
+  describe('task index', () => {
+    indexSuite(() => openStore({ type: 'postgres', url: POSTGRES_URL, schema: freshSchema() }));
   });
 
   test('several instances starting together migrate once, and of their simultaneous claims exactly one wins', async () => {

@@ -35,6 +35,13 @@ export function storeSuite(open: () => Promise<Store>): void {
     expect(next).toBeUndefined();
   });
 
+  test('the door (rest, batch, mcp) and a cut of the parameters read back', async () => {
+    await store.recordAudit(record({ requestId: 'm', via: 'mcp', parametersTruncated: true, errorCode: 'INVALID_REQUEST', result: undefined }));
+    await store.recordAudit(record({ time: at(1), requestId: 'b', via: 'batch' }));
+    const { items } = await store.queryAudit({ limit: 10 });
+    expect(items.map((i) => [i.requestId, i.via, i.parametersTruncated])).toEqual([['b', 'batch', undefined], ['m', 'mcp', true]]);
+  });
+
   test('newest first, filters by backend, task and time range, restricted to allowed backends', async () => {
     for (let i = 0; i < 6; i++) {
       await store.recordAudit(record({ time: at(i * 1000), requestId: `r${i}`, backend: i % 2 ? 'ibm' : 'secmaster', taskId: i < 3 ? 't1' : 't2' }));
