@@ -28,8 +28,8 @@ export const REPLAYED_META = 'taskgate.dev/idempotentReplayed';
 export interface McpToolDeps {
   gateway: Gateway;
   actions: ActionService;
-  /** The inbox; without it search_tasks is not offered. */
-  inbox?: InboxQuery;
+  /** The inbox over the task index (GET /v1/tasks' query, checked as that route checks it). */
+  inbox: InboxQuery;
   /** The per-key rate limit, one token per tool call: throws 429 RATE_LIMITED (with retryAfter) when exhausted. */
   rateLimit(keyName: string): void | Promise<void>;
   logger: { error(message: string, meta: Record<string, unknown>): void };
@@ -105,19 +105,15 @@ const isToolName = (name: string): name is ToolName => Object.hasOwn(TOOL_SCHEMA
 export class McpTools {
   constructor(private readonly deps: McpToolDeps) {}
 
-  /** The tools this gateway offers, as tools/list answers them. */
+  /** The tools, as tools/list answers them. */
   list(): ToolDefinition[] {
-    return TOOLS.filter((t) => this.offers(t.name));
-  }
-
-  private offers(name: string): name is ToolName {
-    return isToolName(name) && (name !== 'search_tasks' || this.deps.inbox !== undefined);
+    return TOOLS;
   }
 
   /** Runs one tool call. Never throws: a refusal (or a bug) is a result with `isError` holding the problem. */
   async call(name: string, args: Record<string, unknown> | undefined, ctx: ToolCallContext): Promise<ToolResult> {
     try {
-      if (!this.offers(name)) throw new GatewayError('INVALID_REQUEST', `No tool is named '${name.slice(0, 64)}'; tools: ${this.list().map((t) => t.name).join(', ')}`);
+      if (!isToolName(name)) throw new GatewayError('INVALID_REQUEST', `No tool is named '${name.slice(0, 64)}'; tools: ${this.list().map((t) => t.name).join(', ')}`);
       // As on /v1: the key first (the door did it), then one token, then anything about the call.
       await this.deps.rateLimit(ctx.caller.name);
       const input = { ...(args ?? {}) };
@@ -160,7 +156,7 @@ export class McpTools {
     const search = args as InboxSearch;
     // The key's scope first, whatever the inbox behind the port does (403 whether or not the backend exists).
     for (const name of search.backend?.split(',') ?? []) this.scope(caller, name);
-    const page: InboxPage = await this.deps.inbox!.query(caller, search);
+    const page: InboxPage = await this.deps.inbox.query(caller, search);
     const lines = page.items.map((t) => `- ${taskLine(t)}`);
     const notes = page.backends.filter((b) => b.status !== 'ok').map((b) => `${b.name}: ${b.status}${b.error ? ` (${b.error.code})` : ''}`);
     const text = [
