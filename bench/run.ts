@@ -19,10 +19,11 @@ import { parseConfig } from '../src/config/load';
 import { startGateway, type RunningGateway } from '../src/server';
 import { createLogger } from '../src/log';
 import { DEFAULT_SQLITE_PATH } from '../src/store/open';
-import { SqliteStore } from '../src/store/sqlite-store';
+import { IndexService } from '../src/sync/index-service';
 import { Metrics } from '../src/http/metrics';
 import { launcherNodeFlags } from '../src/launch';
 import { OpenLoop } from './open-loop';
+import { INBOX_QUERIES, startInboxGateway } from './inbox-figures';
 import { startNaiveGateway } from './naive-gateway';
 import { startPassThrough } from './pass-through';
 import { BENCH_PROJECT, BENCH_TASK, BENCH_WORKSPACE, K2_PATH, SECMASTER_PATH, startStubVendor } from './stub-vendor';
@@ -34,8 +35,11 @@ const OPEN_LOOP_RATE = Number(process.env.BENCH_RATE ?? 1000);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 2000);
 /** Closed loop: rounds of pass-through then taskgate, alternated; the median round's ratio is reported. */
 const ROUNDS = Math.max(1, Number.parseInt(process.env.BENCH_ROUNDS ?? '3', 10) || 1);
-/** Comma-separated parts to run (secmaster, k2, open, memory; ladder only when named); all four by default. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'secmaster,k2,open,memory').split(',').map((s) => s.trim()));
+/** Comma-separated parts to run (secmaster, k2, open, memory, inbox; ladder only when named); all five by default. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'secmaster,k2,open,memory,inbox').split(',').map((s) => s.trim()));
+/** Tasks in the index of the inbox figures, and PostgreSQL for its second run (skipped when unset or unreachable). */
+const INBOX_TASKS = Number(process.env.BENCH_INBOX_TASKS ?? 100_000);
+const INBOX_POSTGRES = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** A directory: the gateway child runs with --cpu-prof and writes its profile there on exit. */
 const PROFILE_DIR = process.env.BENCH_PROFILE;
 /** Extra node flags for the gateway child only (space-separated), to try a V8 setting; the launcher's own
@@ -43,7 +47,7 @@ const PROFILE_DIR = process.env.BENCH_PROFILE;
 const GATEWAY_ARGS = (process.env.BENCH_GATEWAY_ARGS ?? '').split(' ').filter(Boolean);
 const KEY = 'bench-key-12345';
 
-type Ports = { stub: number; slowStub: number; proxy: number; naive: number; gateway: number };
+type Ports = { stub: number; slowStub: number; proxy: number; naive: number; gateway: number; inbox: number };
 interface Probe { rss: number; heapUsed: number; external: number; arrayBuffers: number; connections: number; cpuUs: number; systemUs: number; elu: number; delayP99Ms: number; delayMaxMs: number }
 
 async function freePort(): Promise<number> {
@@ -91,15 +95,15 @@ function gatewayConfig(ports: Ports) {
 }
 
 /**
- * BENCH_ABLATE (comma-separated: log, metrics, audit, sync) switches one part of the pipeline off in the gateway
- * child, to measure what it costs; never used for the reported numbers. `sync` keeps the audit commit but answers
- * without waiting for the WAL flush (SQLite's plain NORMAL: a power cut can take the last rows back).
+ * BENCH_ABLATE (comma-separated: log, metrics, audit, index) switches one part of the pipeline off in the gateway
+ * child, to measure what it costs; never used for the reported numbers. `index` skips the index write and change
+ * record of each action (no inbox update, no change event).
  */
 async function gatewayChild(ports: Ports): Promise<RunningGateway> {
   const ablate = new Set((process.env.BENCH_ABLATE ?? '').split(',').filter(Boolean));
   const config = gatewayConfig(ports);
   if (ablate.has('metrics')) Metrics.prototype.track = () => undefined;
-  if (ablate.has('sync')) (SqliteStore.prototype as unknown as { durable: () => Promise<void> }).durable = () => Promise.resolve();
+  if (ablate.has('index')) IndexService.prototype.performed = async () => undefined;
   const running = await startGateway(config, createLogger(ablate.has('log') ? 'error' : config.log.level));
   if (ablate.has('audit')) running.store.recordAudit = async () => undefined;
   return running;
@@ -128,6 +132,20 @@ async function cannon(name: string, url: string, init: Init, target: ChildProces
     cpuUsPerRequest: Math.round((after.cpuUs - before.cpuUs) / Math.max(1, result.requests.total)),
     systemUsPerRequest: Math.round((after.systemUs - before.systemUs) / Math.max(1, result.requests.total)),
     eventLoopUtilization: round(after.elu),
+  };
+}
+
+/** 20 connections, each request the next of INBOX_QUERIES (autocannon's requests list cycles through them). */
+async function inboxRun(name: string, base: string, target: ChildProcess): Promise<Row> {
+  const autocannon = require('autocannon') as typeof autocannonType;
+  const options = { url: base, connections: 20, headers: { 'X-API-Key': KEY }, requests: INBOX_QUERIES.map((path) => ({ method: 'GET' as const, path })) };
+  await autocannon({ ...options, duration: WARMUP });
+  const before = await probe(target);
+  const result = await autocannon({ ...options, duration: DURATION });
+  const after = await probe(target);
+  return {
+    name, rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts + result.non2xx,
+    cpuUsPerRequest: Math.round((after.cpuUs - before.cpuUs) / Math.max(1, result.requests.total)), eventLoopUtilization: round(after.elu),
   };
 }
 
@@ -263,7 +281,7 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const ports: Ports = { stub: await freePort(), slowStub: await freePort(), proxy: await freePort(), naive: await freePort(), gateway: await freePort() };
+  const ports: Ports = { stub: await freePort(), slowStub: await freePort(), proxy: await freePort(), naive: await freePort(), gateway: await freePort(), inbox: await freePort() };
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'taskgate-bench-'));
   const logFile = path.join(work, 'gateway.log');
   const logFd = fs.openSync(logFile, 'a');
@@ -320,6 +338,19 @@ async function main(): Promise<void> {
     ladder = { rows, addedCpuUs: rows.map((r, i) => (r.cpuUsPerRequest ?? 0) - (i === 0 ? 0 : rows[i - 1].cpuUsPerRequest ?? 0)) };
   }
   const memory = ONLY.has('memory') ? await inFlight(gateway, at(ports.gateway, actionPath('secmaster-slow', BENCH_TASK)), approve) : undefined;
+  // The inbox over INBOX_TASKS indexed tasks, 20 clients each sending filtered, sorted pages of 20 in turn.
+  const inbox: Record<string, Row> = {};
+  if (ONLY.has('inbox')) {
+    for (const kind of ['sqlite', 'postgres'] as const) {
+      const child = await startChild(`inbox-${kind}`, ports, { cwd: work }).catch((error: unknown) => {
+        console.log(`inbox on ${kind}: skipped (${String(error).slice(0, 200)})`);
+        return undefined;
+      });
+      if (!child) continue;
+      inbox[kind] = await inboxRun(`inbox, ${INBOX_TASKS} tasks, ${kind}`, at(ports.inbox, ''), child);
+      await stopChild(child);
+    }
+  }
 
   await stopChild(gateway);
   await Promise.all([stopChild(stub), stopChild(proxy), stopChild(naive)]);
@@ -348,6 +379,7 @@ async function main(): Promise<void> {
     routes: summary,
     openLoop: open,
     memory,
+    inbox,
     ladder,
     gatewayEvidence: { requestLogLines: logLines, auditRows },
   };
@@ -375,6 +407,10 @@ async function main(): Promise<void> {
     console.log(`\n${IN_FLIGHT} at once against a 200 ms vendor: ${memory.ok} ok, ${memory.failed} failed in ${memory.seconds} s, up to ${memory.maxConnections} client connections open;`
       + ` gateway RSS ${memory.idleRssMb} MB idle, max ${memory.maxRssMb} MB (heap used max ${memory.maxHeapUsedMb} MB)`);
   }
+  if (Object.keys(inbox).length) {
+    console.log('\ninbox (GET /v1/tasks, 20 clients, filtered and sorted pages of 20; target p99 <= 50 ms)');
+    console.table(Object.values(inbox).map((r) => ({ target: r.name, 'req/s': r.rps, 'p50 ms': r.p50, 'p99 ms': r.p99, errors: r.errors, 'CPU µs/req': r.cpuUsPerRequest })));
+  }
   console.log(`\ngateway evidence: ${logLines} request log lines, ${auditRows} audit rows committed${ladder || logLines === auditRows ? '' : ' (NOT one of each per action)'}`);
   const file = path.join(__dirname, '../../bench/results.json');
   fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
@@ -384,7 +420,9 @@ async function main(): Promise<void> {
 if (process.argv[2] === 'child') {
   const role = process.argv[3];
   const ports = JSON.parse(process.argv[4]) as Ports;
-  const start = role === 'stub' ? stubChild(ports) : role === 'proxy' ? proxyChild(ports) : role === 'naive' ? naiveChild(ports) : gatewayChild(ports);
+  const start = role === 'stub' ? stubChild(ports) : role === 'proxy' ? proxyChild(ports) : role === 'naive' ? naiveChild(ports)
+    : role.startsWith('inbox-') ? startInboxGateway(ports.inbox, KEY, INBOX_TASKS, role === 'inbox-postgres' ? INBOX_POSTGRES : undefined)
+    : gatewayChild(ports);
   start.then(
     (running) => {
       const server = (running as RunningGateway | undefined)?.server;

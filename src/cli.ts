@@ -8,7 +8,9 @@ import type { K2EmulatorOptions } from '../adapters/k2/emulator';
 import type { OracleEmulatorOptions } from '../adapters/oracle-bpm/emulator';
 import { ConfigError, loadConfigFile, type GatewayConfig } from './config/load';
 import { listen, type RunningEmulator } from './emulators/emulator';
+import { loopbackWebhooks, startReceiver, type RunningReceiver } from './events/sandbox-receiver';
 import { launcherNodeFlags } from './launch';
+import { createLogger } from './log';
 import { serveStdio } from './mcp/stdio';
 import { drainOnSigterm, startGateway } from './server';
 
@@ -17,7 +19,7 @@ type CommandLineOptions<T> = { [K in keyof Required<T> as Required<T>[K] extends
 
 /** The `--option` keys each vendor's emulator takes (`satisfies`: tsc fails when an emulator's options change). */
 const EMULATOR_OPTIONS: Record<string, Record<string, true>> = {
-  'huawei-secmaster': { token: true, projectId: true, workspaceId: true, tasks: true, iam: true, offsetUnit: true } satisfies CommandLineOptions<SecMasterEmulatorOptions>,
+  'huawei-secmaster': { token: true, projectId: true, workspaceId: true, tasks: true, iam: true, offsetUnit: true, unknownTask: true, aksk: true } satisfies CommandLineOptions<SecMasterEmulatorOptions>,
   'ibm-bpm': { username: true, password: true, csrf: true, csrfLifetimeSeconds: true, tasks: true } satisfies CommandLineOptions<IbmBpmEmulatorOptions>,
   k2: { username: true, password: true, items: true, updateTaskId: true } satisfies CommandLineOptions<K2EmulatorOptions>,
   'oracle-bpm': {
@@ -137,7 +139,8 @@ async function sandbox(values: { port?: string; config?: string }): Promise<void
   const config = loadConfigFile(values.config ?? path.join(__dirname, '../../config/sandbox.yaml'));
   config.server.port = port(values.port, config.server.port)!;
   const emulators: RunningEmulator[] = [];
-  const stopEmulators = () => Promise.all(emulators.map((e) => e.close()));
+  const receivers: RunningReceiver[] = [];
+  const stopEmulators = () => Promise.all([...emulators, ...receivers].map((e) => e.close()));
   try {
     for (const [name, backend] of Object.entries(config.backends)) {
       const create = EMULATORS[backend.vendor];
@@ -151,13 +154,26 @@ async function sandbox(values: { port?: string; config?: string }): Promise<void
     await stopEmulators();
     throw error;
   }
-  const running = await startGateway(config).catch(async (error: unknown) => {
+  // Each loopback webhook gets a receiver that logs what arrives, its signature checked (src/events/sandbox-receiver.ts).
+  const logger = createLogger(config.log.level);
+  try {
+    for (const [i, hook] of loopbackWebhooks(config.events.webhooks).entries()) {
+      receivers.push(await startReceiver(hook, logger).catch((error: unknown) => {
+        throw listenError(error, `events.webhooks.${i}.url`, `events.webhooks.${i}.url`);
+      }));
+    }
+  } catch (error) {
+    await stopEmulators();
+    throw error;
+  }
+  const running = await startGateway(config, logger).catch(async (error: unknown) => {
     await stopEmulators();
     throw listenError(error, 'server.port', 'server.host');
   });
   running.logger.info('taskgate sandbox listening', {
     url: running.url,
     emulators: emulators.map((e) => e.url),
+    webhookReceivers: receivers.map((r) => r.url),
     backends: Object.keys(config.backends),
   });
   drainOnSigterm(running, config.server.drainMs, async () => {

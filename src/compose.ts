@@ -10,6 +10,8 @@ import type { Backend, Gateway } from './core/gateway';
 import type { AuthContext, CircuitState, OutboundAuth } from './core/ports';
 import { ConfigError, type GatewayConfig, type RawBackendConfig } from './config/load';
 import { createApp, type AppState } from './http/app';
+import { EVENTS_DEFAULTS, EventService } from './events/event-service';
+import type { SqlStore } from './store/sql-store';
 import { Metrics } from './http/metrics';
 import { PostgresRateLimiter, RateLimiter, type RateLimit } from './http/rate-limit';
 import { validateActionBody } from './http/validation';
@@ -106,10 +108,18 @@ export interface AppParts {
   state?: AppState;
   /** The sync scheduler the server started; absent: one that only runs the cycles the sync route asks for. */
   sync?: SyncScheduler;
+  /** Change events; absent: a service over the store whose webhook worker is not started (the routes still serve). */
+  events?: EventService;
 }
 
-/** The one action service of a gateway: the REST routes, the batch route and the MCP tools (HTTP or stdio) use it. */
-export function createActionService({ config, gateway, store, logger, metrics, index }: Pick<AppParts, 'config' | 'gateway' | 'store' | 'logger' | 'metrics'> & { index: IndexService }): ActionService {
+/**
+ * The one action service of a gateway: the REST routes, the batch route and the MCP tools (HTTP or stdio) use it.
+ * `changed` hears that an action's change records are committed (the change events look at once).
+ */
+export function createActionService({ config, gateway, store, logger, metrics, index, changed }: Pick<AppParts, 'config' | 'gateway' | 'store' | 'logger' | 'metrics'> & {
+  index: IndexService;
+  changed?: () => void;
+}): ActionService {
   const apiKeySecrets = config.auth.apiKeys.map((k) => k.key);
   return new ActionService({
     gateway,
@@ -121,7 +131,10 @@ export function createActionService({ config, gateway, store, logger, metrics, i
       idempotency: (outcome) => metrics?.idempotency.inc({ outcome }),
       auditWrite: (type, write) => (metrics ? metrics.timeAuditWrite(type, write) : write()),
       // An action through the gateway updates the index at once and becomes a change record.
-      performed: (record, task) => index.performed(record, task),
+      performed: async (record, task) => {
+        await index.performed(record, task);
+        changed?.();
+      },
     },
   });
 }
@@ -135,13 +148,15 @@ export function createRateLimiter({ config, store, logger }: Pick<AppParts, 'con
 }
 
 /** The Express app with the core's services wired to the store, metrics and log. */
-export function createGatewayApp({ config, gateway, store, logger, metrics = new Metrics(() => gateway.list()), state, sync }: AppParts): express.Express {
+export function createGatewayApp({ config, gateway, store, logger, metrics = new Metrics(() => gateway.list()), state, sync, events }: AppParts): express.Express {
   const index = new IndexService({ store, backends: gateway.list(), config: config.sync });
-  const actions = createActionService({ config, gateway, store, logger, metrics, index });
+  const changeEvents = events ?? new EventService({ store: store as SqlStore, config: config.events ?? EVENTS_DEFAULTS, logger });
+  // The action's change records are committed: change events (feed readers, webhooks) look at once.
+  const actions = createActionService({ config, gateway, store, logger, metrics, index, changed: () => changeEvents.changed() });
   const storeHealth = async () => ({ type: store.type, status: await store.ping().then(() => 'ok' as const, () => 'unavailable' as const) });
   const rateLimiter = createRateLimiter({ config, store, logger });
   return createApp({
     config, gateway, actions, audit: new AuditTrail(store), index, sync: sync ?? new SyncScheduler({ gateway, store, config: config.sync }),
-    storeHealth, logger, metrics, state, rateLimiter,
+    storeHealth, logger, metrics, state, rateLimiter, events: changeEvents,
   });
 }

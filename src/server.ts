@@ -8,6 +8,8 @@ import type { AppState } from './http/app';
 import { answerClientErrors, MAX_HEADER_BYTES } from './http/client-error';
 import { Metrics } from './http/metrics';
 import { createLogger, type Logger } from './log';
+import { EVENTS_DEFAULTS, EventService } from './events/event-service';
+import type { SqlStore } from './store/sql-store';
 import { openStore } from './store/open';
 import type { CycleResult } from './sync/cycle';
 import { SyncScheduler } from './sync/scheduler';
@@ -21,6 +23,8 @@ export interface RunningGateway {
   logger: Logger;
   /** The audit trail and Idempotency-Key store (closed by close()). */
   store: Store;
+  /** Change events: the feed and the webhook worker (stopped by close()). */
+  events: EventService;
   /** Stops accepting, lets in-flight requests finish, then resolves. */
   close(): Promise<void>;
   /** How long in-flight requests may take after close() (their vendor calls' deadlines) before they are cut. */
@@ -39,21 +43,26 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
   const store = await openStore(config.store, (error) => logger.error('store connection error', { error: error.message }));
   // Expired Idempotency-Key records are taken over when reused anyway; this only keeps the table small.
   const purge = setInterval(() => void store.purgeExpired(Date.now()).catch(() => undefined), 60 * 60 * 1000).unref();
+  // Change events (src/events): the webhook worker relays change records into the outbox and delivers them.
+  const events = new EventService({ store: store as SqlStore, config: config.events ?? EVENTS_DEFAULTS, logger, registry: metrics.registry });
   const state: AppState = { ready: true };
   const sync = new SyncScheduler({ gateway, store, config: config.sync });
   const recordCycle = syncMetrics(metrics.registry);
   sync.on('cycle', (result: CycleResult) => {
     recordCycle(result);
+    events.changed();
     if (!result.ok) logger.warn('sync cycle failed', { backend: result.backend, code: result.error?.code, detail: result.error?.detail });
   });
   sync.on('failed', ({ backend, error }: { backend: string; error: unknown }) => logger.error('sync store error', { backend, error: error instanceof Error ? error.message : String(error) }));
   // requireHostHeader off: a request without Host gets the app's problem+json 400, not Node's bare one.
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, createGatewayApp({ config, gateway, logger, state, store, metrics, sync }));
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, createGatewayApp({ config, gateway, logger, state, store, metrics, sync, events }));
   answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, () => resolve());
   });
+  // The webhook worker starts once the gateway serves (it is stopped by close()).
+  events.start();
   sync.start();
   const { port } = server.address() as AddressInfo;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
@@ -63,12 +72,14 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
     state,
     logger,
     store,
+    events,
     // An action makes at most a few vendor calls (comment + outcome, a token refresh, a re-read), each within timeoutMs.
     graceMs: 4 * Math.max(0, ...Object.values(config.backends).map((b) => b.timeoutMs ?? 10_000)) + 1000,
     close: async () => {
       // From here a request still arriving on a kept-alive connection is answered 503 SHUTTING_DOWN, never run.
       state.ready = false;
       state.stopping = true;
+      events.closeStreams();
       await new Promise<void>((resolve) => {
         // Connections whose last answer finishes after close() go idle later: keep closing them, or they hold the
         // exit for a whole keep-alive timeout.
@@ -81,6 +92,7 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
       });
       clearInterval(purge);
       await sync.stop();
+      await events.stop();
       await store.close();
     },
   };

@@ -10,10 +10,16 @@
 // - offsetUnit (default 'record'): `offset` counts records to skip (the adapter's reading); 'page' counts pages
 //   of `limit` records (the answer's `page` is documented as "Request offset", range 1-100). Either way the
 //   answer echoes offset as `page` and limit as `size`.
+// - unknownTask (default 404): how an unknown task id is answered. The documents list only 200 and 400 {code,
+//   message}: 400 answers {code:"SecMaster.11060404", message:"The to-do task does not exist"} with status 400;
+//   404 (this emulator's earlier choice) the same body with status 404.
+// - aksk (default none): an AK/SK pair; when set, a request signed SDK-HMAC-SHA256 (Authorization: SDK-HMAC-SHA256
+//   Access=, SignedHeaders=, Signature=; X-Sdk-Date signed and within 15 minutes; host signed) is accepted
+//   when its signature verifies over the canonical request; a bad one is 401 APIG.0301 "verify aksk signature fail".
 // Where the documents are silent, this emulator chooses (and the adapter must not rely on it):
 // - a missing or wrong token gives 401 {error_code:"APIG.0301", error_msg, request_id} (API Gateway's shape);
 // - a missing or other Content-Type gives 400 SecMaster.00010001 (the documents list only 200 and 400);
-// - an unknown project or workspace gives 404 {code:"SecMaster.10010404"}; an unknown task id 404 {code:"SecMaster.11060404"};
+// - an unknown project or workspace gives 404 {code:"SecMaster.10010404"};
 // - CONTINUE moves a waiting task to finished, TERMINATE to canceled; every action on a task that is
 //   no longer waiting gives 400 {code:"SecMaster.11061001"}; unknown comment ids 400 SecMaster.11061002;
 //   an unknown action or a missing field 400 SecMaster.00010001; a body that is not JSON 400 SecMaster.00010002;
@@ -25,8 +31,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import {
-  EmulatorRefusal, emulatorApp, isJsonType, jsonObject, mediaType, requireCaller, sendJson, textBody, type Emulator,
+  EmulatorRefusal, bodyText, emulatorApp, isJsonType, jsonObject, mediaType, requireCaller, sendJson, textBody, type Emulator,
 } from '../../src/emulators/emulator';
+import { AKSK_ALGORITHM, akskSignature, canonicalRequest } from './auth';
 import { IssuedTokens, SECMASTER_EMULATOR_DEFAULTS, SecMasterTasks, secMasterSeed, type SecMasterOffsetUnit } from './emulator-state';
 import { SECMASTER_OK, type SecMasterTaskInfo } from './vendor-types';
 
@@ -42,6 +49,10 @@ export interface SecMasterEmulatorOptions {
   iam?: Partial<typeof SECMASTER_EMULATOR_DEFAULTS.iam>;
   /** What the list's offset counts (see the header). */
   offsetUnit?: SecMasterOffsetUnit;
+  /** The HTTP status of "no such task" (see the header). */
+  unknownTask?: 404 | 400;
+  /** The AK/SK pair whose signatures are accepted (see the header). */
+  aksk?: { accessKey: string; secretKey: string; securityToken?: string };
 }
 
 export interface SecMasterEmulator extends Emulator {
@@ -88,16 +99,42 @@ function iamTokenRoute(iam: IamAccount, projectId: string, issued: IssuedTokens)
   };
 }
 
-/** API Gateway's token check: the static token or one IAM issued and not expired; else 401 APIG.0301. */
-function apiGatewayAuth(token: string, issued: IssuedTokens) {
+const SKEW_MS = 15 * 60_000;
+
+/** An SDK-HMAC-SHA256 signature checked against the configured pair: the caller's name, or undefined. */
+function verifyAksk(req: Request, pair: NonNullable<SecMasterEmulatorOptions['aksk']>): string | undefined {
+  const match = /^SDK-HMAC-SHA256\s+Access=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/.exec(req.get('Authorization') ?? '');
+  if (!match || match[1] !== pair.accessKey) return undefined;
+  const signed = match[2].split(';');
+  const date = req.get('X-Sdk-Date') ?? '';
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(date);
+  if (!m || !signed.includes('x-sdk-date') || !signed.includes('host')) return undefined;
+  const at = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  if (!(Math.abs(Date.now() - at) <= SKEW_MS)) return undefined;
+  if (pair.securityToken !== undefined && (req.get('X-Security-Token') !== pair.securityToken || !signed.includes('x-security-token'))) return undefined;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
+  const url = new URL(req.originalUrl, `http://${req.get('host') ?? 'localhost'}`);
+  const expected = akskSignature(pair.secretKey, date, canonicalRequest(req.method, url, headers, signed, bodyText(req)));
+  return expected === match[3] ? 'aksk' : undefined;
+}
+
+/**
+ * API Gateway's check: the static token or one IAM issued and not expired, or (where configured) a valid AK/SK
+ * signature; else 401 APIG.0301.
+ */
+function apiGatewayAuth(token: string, issued: IssuedTokens, aksk: SecMasterEmulatorOptions['aksk']) {
+  const signedRequest = (req: Request) => (req.get('Authorization') ?? '').startsWith(AKSK_ALGORITHM);
   return requireCaller(
     (req) => {
+      if (aksk && signedRequest(req)) return verifyAksk(req, aksk);
       const given = req.get('X-Auth-Token');
       return given !== undefined && (given === token || issued.valid(given, Date.now())) ? 'api' : undefined;
     },
     (req, res) => sendJson(res, 401, {
       error_code: 'APIG.0301',
-      error_msg: `Incorrect IAM authentication information: ${req.get('X-Auth-Token') ? 'decrypt token fail' : 'x-auth-token not found'}`,
+      error_msg: `Incorrect IAM authentication information: ${
+        aksk && signedRequest(req) ? 'verify aksk signature fail' : req.get('X-Auth-Token') ? 'decrypt token fail' : 'x-auth-token not found'}`,
       request_id: randomUUID().replace(/-/g, ''),
     }),
   );
@@ -111,14 +148,18 @@ export function createSecMasterEmulator(options: SecMasterEmulatorOptions = {}):
   const offsetUnit = options.offsetUnit ?? d.offsetUnit;
   if (offsetUnit !== 'record' && offsetUnit !== 'page') throw new Error(`huawei-secmaster emulator: offsetUnit must be 'record' or 'page'`);
   const tasks = new SecMasterTasks(options.tasks ?? secMasterSeed(), offsetUnit);
+  const unknownTask = options.unknownTask ?? 404;
+  if (unknownTask !== 404 && unknownTask !== 400) throw new Error('huawei-secmaster emulator: unknownTask must be 404 or 400');
+  const noSuchTask = (res: Response) => fail(res, unknownTask, 'SecMaster.11060404', 'The to-do task does not exist');
   const issued = new IssuedTokens();
   const { app, calls } = emulatorApp();
 
   // IAM (a separate service in real life).
   app.post('/v3/auth/tokens', textBody('64kb'), iamTokenRoute({ ...d.iam, ...options.iam }, projectId, issued));
 
-  // API Gateway checks the token before the task service sees anything.
-  app.use(apiGatewayAuth(token, issued));
+  // API Gateway checks the token (or the signature, which covers the body) before the task service sees anything.
+  app.use(textBody());
+  app.use(apiGatewayAuth(token, issued, options.aksk));
 
   const base = '/v1/:projectId/workspaces/:workspaceId/soc/tasks';
   app.use(base, (req, res, next) => {
@@ -141,13 +182,13 @@ export function createSecMasterEmulator(options: SecMasterEmulatorOptions = {}):
 
   app.get(`${base}/:taskId`, (req, res) => {
     const task = tasks.get(String(req.params.taskId));
-    if (!task) return fail(res, 404, 'SecMaster.11060404', 'The to-do task does not exist');
+    if (!task) return noSuchTask(res);
     ok(res, { data: task });
   });
 
   app.put(`${base}/:taskId`, textBody(), (req, res) => {
     const task = tasks.get(String(req.params.taskId));
-    if (!task) return fail(res, 404, 'SecMaster.11060404', 'The to-do task does not exist');
+    if (!task) return noSuchTask(res);
     const body = jsonObject(req);
     if (!body) return fail(res, 400, 'SecMaster.00010002', 'The request body is not valid JSON');
     try {

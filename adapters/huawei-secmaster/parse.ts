@@ -67,16 +67,37 @@ export function toTask(raw: unknown, backend: string): Task {
   return task;
 }
 
+/** The vendor codes that mean "no such task" by default (the emulator's; a deployment may configure its own). */
+export const DEFAULT_TASK_NOT_FOUND_CODES = ['SecMaster.11060404'];
+
+/** The task-level "does not exist" messages SecMaster writes ("The to-do task does not exist", "task not found"). */
+const NOT_FOUND_MESSAGE = /\b(?:to-?do\s+)?task\b[^.]*\b(?:does\s+not\s+exist|not\s+exist|not\s+found)\b/i;
+
+/**
+ * Why: the documents list only 200 and 400 {code, message}, so an unknown task may come as a 400. A 404 (but
+ * API Gateway's APIGW.0101, a missing route), a configured "no such task" code, or a task-not-found message is
+ * TASK_NOT_FOUND whatever the status; any other 400 is a refusal.
+ */
+function isTaskNotFound(res: VendorResponse, code: unknown, message: unknown, notFoundCodes: readonly string[]): boolean {
+  if (typeof code === 'string' && notFoundCodes.includes(code)) return true;
+  if (res.status === 400 && typeof message === 'string' && NOT_FOUND_MESSAGE.test(message)) return true;
+  return false;
+}
+
 /** Any non-200, or a 200 whose envelope says it failed, becomes the catalogue's error. */
-function envelope(res: VendorResponse): Record<string, unknown> {
+function envelope(res: VendorResponse, notFoundCodes: readonly string[] = DEFAULT_TASK_NOT_FOUND_CODES): Record<string, unknown> {
   if (res.status !== 200) {
     const body = tryParseJson(res.body);
     // Task APIs answer {code,message}; API Gateway (auth, routing) answers {error_code,error_msg}.
-    throw vendorError(res, { code: body.code ?? body.error_code, message: body.message ?? body.error_msg });
+    const code = body.code ?? body.error_code;
+    const message = body.message ?? body.error_msg;
+    const notFound = res.status < 500 && res.status !== 401 && res.status !== 403 && isTaskNotFound(res, code, message, notFoundCodes);
+    throw vendorError(res, { code, message }, notFound ? 'TASK_NOT_FOUND' : undefined);
   }
   const body = expectObject(parseJsonBody(res), 'a JSON envelope', res.status);
   if (!envelopeSucceeded(body)) {
-    throw vendorError(res, { code: body.code, message: body.message }, 'BACKEND_REJECTED');
+    const notFound = isTaskNotFound(res, body.code, body.message, notFoundCodes);
+    throw vendorError(res, { code: body.code, message: body.message }, notFound ? 'TASK_NOT_FOUND' : 'BACKEND_REJECTED');
   }
   return body;
 }
@@ -98,15 +119,15 @@ function totalOf(value: unknown): number | undefined {
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
-export function parseActionResponse(res: VendorResponse, backend: string): CallOutcome {
-  const body = envelope(res);
+export function parseActionResponse(res: VendorResponse, backend: string, notFoundCodes?: readonly string[]): CallOutcome {
+  const body = envelope(res, notFoundCodes);
   return body.data === undefined || body.data === null
     ? { result: 'applied' }
     : { result: 'applied', task: toTask(body.data, backend) };
 }
 
-export function parseTaskResponse(res: VendorResponse, backend: string): Task {
-  return toTask(envelope(res).data, backend);
+export function parseTaskResponse(res: VendorResponse, backend: string, notFoundCodes?: readonly string[]): Task {
+  return toTask(envelope(res, notFoundCodes).data, backend);
 }
 
 export function parseTaskListResponse(res: VendorResponse, backend: string): TaskPage {

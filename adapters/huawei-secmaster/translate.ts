@@ -3,13 +3,29 @@
 // and huawei-secmaster-list-tasks.txt (GET .../soc/tasks); ShowTask: support.huaweicloud.com/api-secmaster/ShowTask.html
 import type { ActionCommand } from '../../src/core/actions';
 import type { VendorCall, VendorRequest } from '../../src/core/adapter';
+import { GatewayError } from '../../src/core/errors';
 import type { TaskListQuery, TaskPage } from '../../src/core/task';
+import { customParameters, type ParameterRule } from '../custom-parameters';
+import { formatSecMasterDate } from './dates';
 import type { SecMasterUpdateBody } from './vendor-types';
 
 export interface SecMasterOptions {
   projectId: string;
   workspaceId: string;
+  /** What the list's `offset` counts at this backend: records to skip, or pages of `limit` records. */
+  offsetUnit?: 'record' | 'page';
+  /** Vendor codes that mean "no such task", whatever the HTTP status (the documents list only 200 and 400). */
+  taskNotFoundCodes?: string[];
 }
+
+/** The documented range of the list's `offset`. */
+export const MAX_VENDOR_OFFSET = 9999;
+
+/** `custom` parameters SecMaster's PUT takes besides `action` (huawei-secmaster-update-task.txt). */
+export const CUSTOM_PARAMETERS: Record<string, ParameterRule> = {
+  attachment_id: { type: 'string', description: 'ADD_ATTACHMENT / DELETE_ATTACHMENT: the attachment id' },
+  comment_id: { type: 'string', description: 'DELETE_COMMENT: the comment id' },
+};
 
 // The docs mark Content-Type mandatory on every call, GETs included.
 const HEADERS = { 'Content-Type': 'application/json;charset=UTF-8', Accept: 'application/json' };
@@ -52,17 +68,18 @@ export function translateAction(cmd: ActionCommand, opts: SecMasterOptions): Ven
     case 'delete_attachment':
       return [{ step: cmd.action, request: put(cmd, opts, { action: 'DELETE_ATTACHMENT', attachment_id: cmd.attachmentId }) }];
     case 'custom': {
-      // Passed through as given. The document has `comment` on ADD_COMMENT only, so a comment with any
-      // other action travels as its own ADD_COMMENT call first, exactly as approve does.
+      // Passed through as given, with the declared vendor fields. The document has `comment` on ADD_COMMENT only,
+      // so a comment with any other action travels as its own ADD_COMMENT call first, exactly as approve does.
       const name = cmd.name as string;
+      const parameters = customParameters(cmd, CUSTOM_PARAMETERS, 'SecMaster') as Partial<SecMasterUpdateBody>;
       if (name === 'ADD_COMMENT') {
-        return [{ step: cmd.action, request: put(cmd, opts, { action: name, comment: cmd.comment }) }];
+        return [{ step: cmd.action, request: put(cmd, opts, { ...parameters, action: name, comment: cmd.comment }) }];
       }
       const calls: VendorCall[] = [];
       if (cmd.comment !== undefined) {
         calls.push({ step: 'add_comment', request: put(cmd, opts, { action: 'ADD_COMMENT', comment: cmd.comment }) });
       }
-      calls.push({ step: cmd.action, request: put(cmd, opts, { action: name }) });
+      calls.push({ step: cmd.action, request: put(cmd, opts, { action: name, ...parameters }) });
       return calls;
     }
     default:
@@ -77,18 +94,56 @@ export function translateGetTask(taskId: string, opts: SecMasterOptions): Vendor
 /** Canonical `sort` values to SecMaster's sort_key; a leading '-' means descending. */
 const SORT_KEYS: Record<string, string> = { createdAt: 'create_time', updatedAt: 'update_time' };
 
+function invalidQuery(name: string, detail: string): GatewayError {
+  const error = new GatewayError('INVALID_REQUEST', detail);
+  (error.context as Record<string, unknown>).errors = [{ path: name, message: detail }];
+  return error;
+}
+
+/** The vendor's `offset` for a record offset: itself, or the page index where this backend counts pages. */
+function vendorOffset(query: TaskListQuery, opts: SecMasterOptions): number {
+  let offset = query.offset;
+  if (opts.offsetUnit === 'page') {
+    if (query.offset % query.limit !== 0) {
+      throw invalidQuery('offset', `This SecMaster backend pages by page index: offset must be a multiple of limit (${query.limit})`);
+    }
+    offset = query.offset / query.limit;
+  }
+  // Why: SecMaster documents 0-9999; beyond it the vendor refuses, so the client hears it before any call.
+  if (offset > MAX_VENDOR_OFFSET) {
+    const most = opts.offsetUnit === 'page' ? MAX_VENDOR_OFFSET * query.limit : MAX_VENDOR_OFFSET;
+    throw invalidQuery('offset', `SecMaster lists up to offset ${MAX_VENDOR_OFFSET}: offset must be at most ${most} here`);
+  }
+  return offset;
+}
+
+/** An RFC 3339 filter value in SecMaster's `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'Z` form, at +0800 as the vendor writes it. */
+function vendorDate(name: string, value: string): string {
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) throw invalidQuery(name, `Query parameter '${name}' must be an RFC 3339 time`);
+  return formatSecMasterDate(new Date(ms));
+}
+
 export function translateListTasks(query: TaskListQuery, opts: SecMasterOptions): VendorRequest {
-  const params = new URLSearchParams({ offset: String(query.offset), limit: String(query.limit) });
-  const { sort, name, businessType, queryType } = query.filters;
+  const params = new URLSearchParams({ offset: String(vendorOffset(query, opts)), limit: String(query.limit) });
+  const { sort, name, businessType, queryType, creatorName, note, fromDate, toDate } = query.filters;
   if (sort) {
     params.set('sort_key', SORT_KEYS[sort.replace(/^-/, '')]);
     params.set('sort_dir', sort.startsWith('-') ? 'DESC' : 'ASC');
   }
   if (name) params.set('name', name);
   if (businessType) params.set('business_type', businessType);
-  // SecMaster filters by "to do" (waiting) or "handled" only; status=open is the former.
-  if (query.status === 'open') params.set('query_type', 'my_todo');
-  else if (queryType) params.set('query_type', queryType);
+  if (creatorName) params.set('creator_name', creatorName);
+  if (note) params.set('note', note);
+  if (fromDate) params.set('from_date', vendorDate('fromDate', fromDate));
+  if (toDate) params.set('to_date', vendorDate('toDate', toDate));
+  // SecMaster filters by "to do" (waiting) or "handled" (finished and canceled) only: status=open is the former,
+  // completed and canceled the latter (the gateway keeps only the status asked for).
+  const implied = query.status === 'open' ? 'my_todo' : query.status === 'completed' || query.status === 'canceled' ? 'all_handled' : undefined;
+  if (implied && queryType && queryType !== implied) {
+    throw invalidQuery('queryType', `status=${query.status} lists ${implied} tasks: queryType=${queryType} contradicts it`);
+  }
+  if (implied ?? queryType) params.set('query_type', (implied ?? queryType) as string);
   return { method: 'GET', path: `${tasksPath(opts)}?${params.toString()}`, headers: { ...HEADERS } };
 }
 

@@ -3,7 +3,8 @@ import type { Adapter, BackendConfig } from '../../src/core/adapter';
 import type { ActionCommand } from '../../src/core/actions';
 import { withCsrfToken } from './csrf';
 import { VENDOR, isCsrfExpired, parseActionResponse, parseTaskListResponse, parseTaskResponse, toTask } from './parse';
-import { STATUS_WHERE, translateAction, translateGetTask, translateListTasks, uncarriedOutcome, type IbmBpmOptions, type IbmOutcome } from './translate';
+import { describeParameters } from '../custom-parameters';
+import { CUSTOM_PARAMETERS, STATUS_WHERE, translateAction, translateGetTask, translateListTasks, uncarriedOutcome, type IbmBpmOptions, type IbmOutcome } from './translate';
 
 type Options = IbmBpmOptions & { backend: string };
 
@@ -32,8 +33,9 @@ export const ibmBpm: Adapter<Options> = {
     suspend: { vendorAction: '?action=suspend[&deadline= | &duration=]' },
     resume: { vendorAction: '?action=resume' },
     terminate: { vendorAction: '?action=terminate' },
-    update: { vendorAction: '?action=update' },
-    custom: { vendorAction: '?action= as given' },
+    escalate: { vendorAction: '?action=update with isEscalated: true' },
+    update: { vendorAction: '?action=update (priority, dueTime, expirationTime, displayName, description, customProperties)' },
+    custom: { vendorAction: `?action= as given; parameters (for update) ${describeParameters(CUSTOM_PARAMETERS).replace(/ \(update\)/g, '')}` },
   },
   // Why: a plain complete is not a rejection; without a configured mapping reject is refused (422) before any call.
   supports: (action, opts) => action !== 'reject' || outcomeConfigured(opts.outcomes.reject),
@@ -70,7 +72,10 @@ export const ibmBpm: Adapter<Options> = {
     if (cmd.comment !== undefined) warnings.push('IBM BPM human tasks have no comments: `comment` was not sent');
     if (cmd.data !== undefined && OUTCOME_ACTIONS.includes(cmd.action)) {
       warnings.push("IBM BPM output messages follow the process's own schema (configured per outcome): `data` was not sent");
+    } else if (cmd.data !== undefined) {
+      warnings.push('IBM BPM stores no process data with this action: `data` was not sent');
     }
+    if (cmd.action === 'update' && cmd.folio !== undefined) warnings.push('IBM BPM Task Update has no folio: `folio` was not sent');
     return warnings;
   },
   getTaskRequest: (taskId) => translateGetTask(taskId),

@@ -57,13 +57,16 @@ function flag(value: unknown): boolean {
   return value === true || value === 1 || (typeof value === 'string' && /^(true|1)$/i.test(value.trim()));
 }
 
-/** What each live state allows, following HTM's state rules (complete and cancel need a claim). */
+/**
+ * What each live state allows, following HTM's state rules (complete and cancel need a claim); escalate is a
+ * Task Update, so it goes wherever update does.
+ */
 function allowedActions(state: string, suspended: boolean, opts: IbmBpmOptions): string[] {
-  if (suspended) return ['resume', 'terminate', 'update', 'custom'];
+  if (suspended) return ['resume', 'terminate', 'update', 'escalate', 'custom'];
   const reject = opts.outcomes.reject ? ['reject'] : [];
-  if (state === 'STATE_READY') return ['claim', 'suspend', 'terminate', 'update', 'custom'];
+  if (state === 'STATE_READY') return ['claim', 'suspend', 'terminate', 'update', 'escalate', 'custom'];
   if (state === 'STATE_CLAIMED') {
-    return ['approve', ...reject, 'complete', 'release', 'reassign', 'suspend', 'terminate', 'update', 'custom'];
+    return ['approve', ...reject, 'complete', 'release', 'reassign', 'suspend', 'terminate', 'update', 'escalate', 'custom'];
   }
   return [];
 }
@@ -105,6 +108,11 @@ export function toTask(raw: unknown, backend: string, opts: IbmBpmOptions): Task
   if (htm.customProperties && typeof htm.customProperties === 'object') {
     for (const [key, value] of Object.entries(htm.customProperties)) if (typeof value === 'string') task.properties[key] = value;
   }
+  // Task Update fields without a canonical name (expiresAt, escalate), where no custom property has the name.
+  const expiresAt = parseIbmDateTime((htm as Record<string, unknown>).expirationTime);
+  if (expiresAt) task.properties.expiresAt ??= expiresAt;
+  const escalated = (htm as Record<string, unknown>).isEscalated;
+  if (typeof escalated === 'boolean') task.properties.isEscalated ??= String(escalated);
   return task;
 }
 

@@ -5,8 +5,37 @@ import type { ActionCommand } from '../../src/core/actions';
 import type { VendorCall, VendorRequest } from '../../src/core/adapter';
 import { GatewayError } from '../../src/core/errors';
 import type { TaskListQuery } from '../../src/core/task';
+import { customParameters, type ParameterRule } from '../custom-parameters';
 import { toIsoDuration } from './dates';
 import type { HtmTaskUpdate } from './vendor-types';
+
+const UPDATE_ONLY = ['update'];
+const str = (description: string): ParameterRule => ({ type: 'string', onlyFor: UPDATE_ONLY, description });
+const bool = (description: string): ParameterRule => ({ type: 'boolean', onlyFor: UPDATE_ONLY, description });
+
+/**
+ * `custom` parameters: the Task Update fields (ibm-bpm-htm-task-update.txt) that have no canonical name, for
+ * custom `update` (PUT ?action=update with them as the JSON body).
+ */
+export const CUSTOM_PARAMETERS: Record<string, ParameterRule> = {
+  businessRelevance: bool('whether the task is a business relevant step'),
+  contextAuthorizationOfOwner: str("the owner's authorization rights to the associated context"),
+  deletionTime: str('date-time when the task is deleted'),
+  durationUntilDeleted: str('duration the task is kept after its end state'),
+  durationUntilDue: str('duration until the task is due'),
+  durationUntilExpires: str('duration until the task expires once activated'),
+  eventHandlerName: str('the associated event handler'),
+  isEscalated: bool('whether an escalation occurred'),
+  isRead: bool('whether the task is marked read'),
+  namespace: str('the namespace that categorizes the task'),
+  parentContextID: str('the parent context id'),
+  supportsClaimIfSuspended: bool('whether the task can be claimed while suspended'),
+  supportsDelegation: bool('whether the task supports delegation'),
+  supportsFollowOnTasks: bool('whether the task supports follow-on tasks'),
+  supportsSubTasks: bool('whether the task supports subtasks'),
+  type: str('the type of the task'),
+  workBasketName: str('the work basket the task belongs to'),
+};
 
 /** How one outcome completes a task: a JSON output message, or a fault (`faultName`) with an optional fault message. */
 export interface IbmOutcome {
@@ -94,6 +123,7 @@ function updateBody(cmd: ActionCommand): HtmTaskUpdate {
   if (cmd.priority !== undefined) body.priority = cmd.priority;
   // RFC 3339 is ISO 8601 already: the client's own value goes out unchanged, offset included.
   if (cmd.dueAt !== undefined) body.dueTime = cmd.dueAt;
+  if (cmd.expiresAt !== undefined) body.expirationTime = cmd.expiresAt;
   if (cmd.name !== undefined) body.displayName = cmd.name;
   if (cmd.description !== undefined) body.description = cmd.description;
   if (cmd.properties !== undefined) body.customProperties = { ...cmd.properties };
@@ -104,8 +134,14 @@ export function translateAction(cmd: ActionCommand, opts: IbmBpmOptions): Vendor
   const path = taskPath(cmd.taskId);
   const one = (request: VendorRequest): VendorCall[] => [{ step: cmd.action, request }];
   switch (cmd.action) {
-    case 'update':
-      return one(put(path, { action: 'update' }, updateBody(cmd)));
+    case 'update': {
+      const body = updateBody(cmd);
+      if (Object.keys(body).length === 0) throw new GatewayError('INVALID_REQUEST', 'IBM BPM Task Update has no field for `folio`: nothing would be updated');
+      return one(put(path, { action: 'update' }, body));
+    }
+    case 'escalate':
+      // HTM has no escalate action: the Task Update schema's isEscalated flag is set (?action=update).
+      return one(put(path, { action: 'update' }, { isEscalated: true }));
     case 'claim':
       return one(put(path, { action: 'claim' }));
     case 'release':
@@ -133,8 +169,10 @@ export function translateAction(cmd: ActionCommand, opts: IbmBpmOptions): Vendor
       const target = to.type === 'group' ? 'toGroup' : 'toUser';
       return one(put(`${path}/role/owner`, { action: 'transfer', [target]: to.id }));
     }
-    case 'custom':
-      return one(put(path, { action: cmd.name as string }));
+    case 'custom': {
+      const parameters = customParameters(cmd, CUSTOM_PARAMETERS, 'IBM BPM');
+      return one(put(path, { action: cmd.name as string }, Object.keys(parameters).length > 0 ? parameters : undefined));
+    }
     default:
       throw new Error(`ibm-bpm cannot translate '${cmd.action}'`);
   }

@@ -45,9 +45,12 @@ export interface HtmTaskList {
 export interface HtmTaskUpdate {
   priority?: number;
   dueTime?: string;
+  expirationTime?: string;
   displayName?: string;
   description?: string;
   customProperties?: Record<string, string>;
+  isEscalated?: boolean;
+  [documentedField: string]: unknown;
 }
 
 /** Every HTM error: programmersDetails (a stack trace) must never leave the gateway. */

@@ -149,7 +149,8 @@ function allowedActions(task: K2TaskElement, status: string, opts: K2Options): s
   if (status === 'completed') return [];
   if (status === 'sleep') return ['reassign', 'delegate', 'resume'];
   const process = batchableActionNames(task).map((name) => processActionName(name, opts));
-  return [...new Set([...process, 'reassign', 'delegate', 'suspend'])];
+  // An update rides on the backend's updateAction, so it is offered only where one is configured.
+  return [...new Set([...process, 'reassign', 'delegate', 'suspend', ...(opts.updateAction ? ['update'] : [])])];
 }
 
 /** A field K2 renders as an attribute in one place and as a child element in another: the attribute wins. */

@@ -2,7 +2,8 @@
 import type { Adapter, BackendConfig } from '../../src/core/adapter';
 import { isValidTimeZone } from './dates';
 import { VENDOR, parseActionResponse, parseTaskListResponse, parseTaskResponse, toTask } from './parse';
-import { ACTION_IDS, translateAction, translateGetTask, translateListTasks, translateWarnings, type OracleOptions } from './translate';
+import { describeParameters } from '../custom-parameters';
+import { ACTION_IDS, CUSTOM_PARAMETERS, translateAction, translateGetTask, translateListTasks, translateWarnings, type OracleOptions } from './translate';
 
 export const oracleBpm: Adapter<OracleOptions> = {
   vendor: VENDOR,
@@ -22,12 +23,22 @@ export const oracleBpm: Adapter<OracleOptions> = {
     submit_info: { vendorAction: ACTION_IDS.submit_info },
     skip: { vendorAction: ACTION_IDS.skip },
     push_back: { vendorAction: ACTION_IDS.push_back },
-    custom: { vendorAction: 'action id as given' },
+    add_comment: { vendorAction: 'SAVE + comment' },
+    update: { vendorAction: 'SAVE + priority (priority only)' },
+    custom: { vendorAction: `action id as given; parameters ${describeParameters(CUSTOM_PARAMETERS)}` },
   },
   optionsSchema: {
     properties: {
       // The zone the server writes `YYYY-MM-DD HH:mm:ss` dates in; checked against the runtime's IANA data in options().
       timeZone: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_+\\-/]+$', default: 'UTC' },
+      identitiesField: {
+        enum: ['identities', 'assignees'], default: 'identities',
+        description: 'The top-level field target identities go in: identities (12c/OIC examples) or assignees (Fusion 26b)',
+      },
+      a2aTaskNumber: {
+        enum: ['metadata', 'id'], default: 'metadata',
+        description: "Where an A2A answer carries the task number: metadata.number (its id is the task's GUID) or id",
+      },
     },
   },
   listFilters: {},
@@ -43,7 +54,12 @@ export const oracleBpm: Adapter<OracleOptions> = {
     if (!isValidTimeZone(zone)) {
       throw new Error(`backends.${backend.name}.timeZone: '${String(zone)}' is not an IANA time zone known to this runtime`);
     }
-    return { backend: backend.name, timeZone: zone };
+    return {
+      backend: backend.name,
+      timeZone: zone,
+      identitiesField: (backend.identitiesField as OracleOptions['identitiesField']) ?? 'identities',
+      a2aTaskNumber: (backend.a2aTaskNumber as OracleOptions['a2aTaskNumber']) ?? 'metadata',
+    };
   },
   translate: translateAction,
   parse: (res, _call, cmd, opts) => parseActionResponse(res, cmd, opts),

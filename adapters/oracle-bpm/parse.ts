@@ -29,6 +29,9 @@ const CLASSIC_STATUS: Record<string, TaskStatus> = {
 /** Oracle action id -> canonical action name, for `allowedActions`. */
 const CANONICAL_OF: Record<string, string> = Object.fromEntries(Object.entries(ACTION_IDS).map(([name, id]) => [id, name]));
 
+/** The canonical actions a SAVE carries. */
+const SAVE_ACTIONS = ['add_comment', 'update'];
+
 /** Classic string fields kept as canonical `properties` (only when non-empty). */
 const PROPERTY_FIELDS = [
   'taskId', 'category', 'taskDefinitionName', 'taskNamespace', 'identificationKey', 'processName', 'createdBy',
@@ -88,7 +91,8 @@ function isOutcome(id: string, actionType: unknown): boolean {
 /**
  * The task's `actionList`: an entry Oracle names like a canonical action becomes it (APPROVE -> approve,
  * ACQUIRE -> claim, ...); any other outcome (ACCEPT, DEFER...) is `complete` (complete{outcome: <ID>});
- * any other System entry (PURGE, DELETE, ADHOC_ROUTE, SAVE...) is `custom` (custom{name: <ID>}).
+ * any other System entry (PURGE, DELETE, ADHOC_ROUTE, SAVE...) is `custom` (custom{name: <ID>}); SAVE also
+ * makes `add_comment` and `update` allowed.
  * The ids themselves are kept in `outcomes` and `vendorActions`. No actionList at all: undefined (not known).
  */
 export function readActionList(actionList: unknown): ActionListInfo | undefined {
@@ -102,6 +106,8 @@ export function readActionList(actionList: unknown): ActionListInfo | undefined 
     const id = typeof entry === 'string' ? text(entry) : isObject(entry) ? (text(entry.actionId) ?? text(entry.id)) : undefined;
     if (!id) continue;
     const outcome = isOutcome(id, isObject(entry) ? entry.actionType : undefined);
+    // A SAVE offered is what add_comment and update send (a SAVE with a comment, with a priority).
+    if (id === 'SAVE') SAVE_ACTIONS.forEach((name) => add(info.allowedActions, name));
     add(info.allowedActions, CANONICAL_OF[id] ?? (outcome ? 'complete' : 'custom'));
     if (outcome) add(info.outcomes, id);
     add(info.vendorActions, id);
@@ -198,10 +204,10 @@ function fromClassic(raw: Json, opts: OracleOptions): Task {
  * the A2A value and the classic one is kept in properties.state. Classic fields in `metadata` are read as
  * in the classic shape; `status.timestamp` is documented as UTC, so a zone-less one is read in UTC.
  */
-function fromA2A(raw: Json, opts: OracleOptions): Task {
+function fromA2A(raw: Json, opts: OracleOptions, after?: ActionCommand): Task {
   const meta = isObject(raw.metadata) ? raw.metadata : {};
-  // The number is what the path takes (PUT /tasks/{number}): it wins over `id` when both are there.
-  const id = text(meta.number) ?? text(raw.id);
+  // The number is what the path takes (PUT /tasks/{number}): the backend's a2aTaskNumber says where it is.
+  const id = (opts.a2aTaskNumber ?? 'metadata') === 'id' ? text(raw.id) : (text(meta.number) ?? text(raw.id));
   if (!id) throw malformed('a task without an id');
   const statusObj = isObject(raw.status) ? raw.status : {};
   const vendorStatus = text(statusObj.state) ?? '';
@@ -209,6 +215,8 @@ function fromA2A(raw: Json, opts: OracleOptions): Task {
   const classicState = text(meta.state);
   if (status === 'unknown' && classicState && CLASSIC_STATUS[classicState]) {
     status = classicState === 'ASSIGNED' && text(meta.acquiredBy) ? 'claimed' : CLASSIC_STATUS[classicState];
+  } else if (status === 'unknown' && !classicState) {
+    status = unnamedA2AState(statusObj, after);
   }
   const task = baseTask(raw, id, opts.backend, status, vendorStatus);
   fillFromClassic(task, meta, opts.timeZone);
@@ -224,9 +232,21 @@ function fromA2A(raw: Json, opts: OracleOptions): Task {
   return task;
 }
 
-export function toTask(raw: unknown, opts: OracleOptions): Task {
+/**
+ * A2A has no word for SUSPENDED or EXPIRED (it says `unknown`); without `metadata.state` the task's state is read
+ * from what is left: the answer to a SUSPEND the vendor accepted is a suspended task, and a status message that
+ * names the state (`SUSPENDED...`, `EXPIRED...`) says which. Anything else stays `unknown`.
+ */
+function unnamedA2AState(statusObj: Json, after?: ActionCommand): TaskStatus {
+  if (after?.action === 'suspend' || (after?.action === 'custom' && after.name === 'SUSPEND')) return 'suspended';
+  const message = isObject(statusObj.message) ? itemsOf(statusObj.message.parts).filter(isObject).map((p) => text(p.text) ?? '').join(' ') : '';
+  const named = /^\s*(SUSPENDED|EXPIRED)\b/.exec(message);
+  return named ? CLASSIC_STATUS[named[1]] : 'unknown';
+}
+
+export function toTask(raw: unknown, opts: OracleOptions, after?: ActionCommand): Task {
   const value = expectObject(raw, 'a task', 200);
-  if (isA2ATask(value)) return fromA2A(value, opts);
+  if (isA2ATask(value)) return fromA2A(value, opts, after);
   if (isClassicTask(value)) return fromClassic(value, opts);
   throw malformed('an object that is neither an A2A task nor a classic task');
 }
@@ -262,7 +282,7 @@ export function parseActionResponse(res: VendorResponse, cmd: ActionCommand, opt
   if (typeof parsed === 'string') return { result: 'applied' };
   const value = expectObject(parsed, 'a task', res.status);
   if (!isA2ATask(value) && !isClassicTask(value) && typeof value.title === 'string') return { result: 'applied' };
-  return { result: 'applied', task: toTask(value, opts) };
+  return { result: 'applied', task: toTask(value, opts, cmd) };
 }
 
 function tryParseJsonValue(body: string): unknown {

@@ -20,8 +20,14 @@ export interface OracleIdentity {
 export interface OracleActionBody {
   action: { id: string };
   comment?: { commentStr: string; commentScope: 'TASK' };
+  /** The target identities, in `identities` or `assignees` as the backend's `identitiesField` says. */
   identities?: OracleIdentity[];
+  assignees?: OracleIdentity[];
   priority?: number;
+  routingType?: string;
+  routingAction?: string;
+  votersPercentage?: number;
+  defaultActionForGroupVote?: string;
 }
 
 export interface OracleActionListEntry {

@@ -35,8 +35,27 @@ export interface GatewayConfig {
   log: { level: 'error' | 'warn' | 'info' | 'debug' };
   /** The task index (contract section 9); defaults filled in by the schema. */
   sync: { intervalMs: number; backends: string[]; fullPassEvery: number; maxTasksPerBackend: number };
+  /** Change events and webhooks (contract section 10); defaults filled in by the schema. */
+  events: EventsConfig;
   auth: { apiKeys: ApiKeyConfig[] };
   backends: Record<string, RawBackendConfig>;
+}
+
+export interface WebhookConfig {
+  name: string;
+  url: string;
+  /** `whsec_...`: never logged, shown or stored. */
+  secret: string;
+  /** Event type prefixes; absent: every type. */
+  types?: string[];
+  backends: string[];
+}
+
+export interface EventsConfig {
+  retentionHours: number;
+  /** Delays in ms before each retry of a failed delivery. */
+  retrySchedule: number[];
+  webhooks: WebhookConfig[];
 }
 
 export class ConfigError extends Error {
@@ -129,10 +148,25 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
     if (names.has(k.name)) throw new ConfigError(`auth.apiKeys.${i}.name: duplicate key name '${k.name}'`);
     names.add(k.name);
   });
+  checkWebhooks(typed);
   typed.sync.backends.forEach((name, i) => {
     if (name !== '*' && !(name in typed.backends)) throw new ConfigError(`sync.backends.${i}: no backend is named '${name}'`);
   });
   return typed;
+}
+
+/** Unique webhook names, secrets of 24-64 bytes, backends that exist (the secret itself is never in a message). */
+function checkWebhooks(config: GatewayConfig): void {
+  const names = new Set<string>();
+  config.events.webhooks.forEach((hook, i) => {
+    if (names.has(hook.name)) throw new ConfigError(`events.webhooks.${i}.name: duplicate webhook name '${hook.name}'`);
+    names.add(hook.name);
+    const bytes = Buffer.from(hook.secret.slice('whsec_'.length), 'base64').length;
+    if (bytes < 24 || bytes > 64) throw new ConfigError(`events.webhooks.${i}.secret: must be whsec_ and the base64 of 24-64 random bytes (it decodes to ${bytes})`);
+    hook.backends.forEach((name, j) => {
+      if (name !== '*' && !(name in config.backends)) throw new ConfigError(`events.webhooks.${i}.backends.${j}: no backend is named '${name}'`);
+    });
+  });
 }
 
 export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {

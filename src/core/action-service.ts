@@ -137,18 +137,20 @@ export class ActionService {
     }
 
     const record = this.record(input, outcome, started, hr, replayed ? { replayed } : { vendorStatus: trace.vendorStatus });
+    const { store } = this.deps;
+    // Started together, so a store that group-commits syncs them once: the audit record, the key's answer, the index.
+    const audited = this.observer.auditWrite ? this.observer.auditWrite(store.type, () => store.recordAudit(record)) : store.recordAudit(record);
+    // Once the vendor may have acted, the answer is kept and replayed whatever it was; otherwise the key is given back.
+    const kept = !claimed ? undefined : mayHaveActed ? store.completeIdempotencyKey(input.caller.name, claimed.key, outcome) : store.releaseIdempotencyKey(input.caller.name, claimed.key);
+    const indexed = !replayed && mayHaveActed ? this.notify(record, task) : undefined;
     try {
-      await (this.observer.auditWrite ? this.observer.auditWrite(this.deps.store.type, () => this.deps.store.recordAudit(record)) : this.deps.store.recordAudit(record));
+      await audited;
     } catch (error) {
       outcome = this.auditFailure(error, input.requestId, outcome);
     }
-    if (claimed) {
-      // Once the vendor may have acted, the answer is kept and replayed whatever it was; otherwise the key is given back.
-      if (mayHaveActed) await this.deps.store.completeIdempotencyKey(input.caller.name, claimed.key, outcome);
-      else await this.deps.store.releaseIdempotencyKey(input.caller.name, claimed.key);
-    }
+    await kept;
+    await indexed;
     if (replayed) outcome.headers['Idempotent-Replayed'] = 'true';
-    else if (mayHaveActed) await this.notify(record, task);
     return task ? { ...outcome, task } : outcome;
   }
 

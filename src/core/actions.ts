@@ -31,9 +31,14 @@ export interface ActionParameters {
   attachmentId?: string;
   priority?: number;
   dueAt?: string;
+  expiresAt?: string;
+  /** Update: the process instance's folio (K2 @ProcessFolio). Custom: not used. */
+  folio?: string;
   name?: string;
   description?: string;
   properties?: Record<string, string>;
+  /** custom: the vendor's own fields for the action, each declared by the adapter (an undeclared one is a 400). */
+  parameters?: Record<string, unknown>;
 }
 
 /** One canonical action on one task: what the facade hands to the gateway. */

@@ -31,6 +31,8 @@ export interface ActionResponse {
 export interface DryRunResponse {
   dryRun: true;
   vendorRequests: DescribedRequest[];
+  /** The warnings the live action would give (contract section 4). */
+  warnings: string[];
 }
 
 /** What the gateway observed while serving one request, for the request log line. */
@@ -78,7 +80,8 @@ export class Gateway {
 
   dryRun(cmd: ActionCommand): DryRunResponse {
     const { backend, calls } = this.plan(cmd);
-    return { dryRun: true, vendorRequests: calls.map((c) => backend.transport.describe(c.request)) };
+    const warnings = [...backend.adapter.warnings(cmd, backend.options)];
+    return { dryRun: true, vendorRequests: calls.map((c) => backend.transport.describe(c.request)), warnings };
   }
 
   /**

@@ -8,6 +8,8 @@ import type { AuditTrail } from '../core/audit-trail';
 import { GatewayError } from '../core/errors';
 import type { CallTrace, Gateway } from '../core/gateway';
 import type { GatewayConfig } from '../config/load';
+import { eventRoutes } from '../events/event-routes';
+import type { EventService } from '../events/event-service';
 import type { Logger } from '../log';
 import { mcpRoute } from '../mcp/http';
 import { McpTools } from '../mcp/tools';
@@ -45,6 +47,8 @@ export interface AppDeps {
   state?: AppState;
   /** The per-key rate limit (default: in memory, this instance only). */
   rateLimiter?: RateLimit;
+  /** Change events: the feed, its stream and the webhook state (src/events). */
+  events?: EventService;
 }
 
 /** Per-request facts for the log line and the metrics labels, kept on res.locals. */
@@ -64,7 +68,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export const URL_MAX = 4096;
 
 export function createApp(deps: AppDeps): express.Express {
-  const { config, gateway, actions, audit, index, sync, storeHealth, logger, metrics, state = { ready: true } } = deps;
+  const { config, gateway, actions, audit, index, sync, storeHealth, logger, metrics, state = { ready: true }, events } = deps;
   const app = express();
   const apiKeys = new ApiKeys(config.auth.apiKeys);
   const rateLimiter = deps.rateLimiter ?? new RateLimiter(config.auth.apiKeys);
@@ -131,9 +135,11 @@ export function createApp(deps: AppDeps): express.Express {
           return [b.name, failure ? { code: failure.code, vendorStatus: failure.vendorStatus, at: new Date(failure.at).toISOString() } : null];
         }));
         const store = await storeHealth();
+        // A failing sync is shown, not failed on, like an open circuit: the inbox still serves its last good index.
+        const sync = store.status === 'ok' ? await index.indexedBackends() : [];
         res.status(store.status === 'ok' ? 200 : 503).json({
           status: store.status === 'ok' ? 'ready' : 'unready',
-          checks: { config: 'loaded', backends: gateway.list().map((b) => b.name), store, circuits, lastFailures },
+          checks: { config: 'loaded', backends: gateway.list().map((b) => b.name), store, circuits, lastFailures, sync },
         });
       },
     ],
@@ -167,6 +173,7 @@ export function createApp(deps: AppDeps): express.Express {
   route('/v1/audit', { get: [auditHandler(audit)] });
   route('/v1/tasks', { get: [inboxHandler(index, gateway)] });
   route('/v1/backends/:backend/sync', { post: [syncHandler(sync, gateway)] });
+  if (events) eventRoutes(route, { events, backends: gateway });
   // MCP (contract section 11): the same key, rate limit (one token per tool call), inbox, action service and audit.
   const inbox = inboxQuery(index, gateway);
   const tools = new McpTools({ gateway, actions, inbox: { query: (caller, search) => inbox(caller, { ...search }) }, rateLimit: takeToken, logger });

@@ -7,6 +7,10 @@ import problemSchema from '../../schemas/problem.schema.json';
 import responsesSchema from '../../schemas/responses.schema.json';
 import taskSchema from '../../schemas/task.schema.json';
 import { version } from '../../package.json';
+// Change events (src/events): their schema files and paths.
+import eventsQuerySchema from '../../schemas/events-query.schema.json';
+import eventsSchema from '../../schemas/events.schema.json';
+import { eventPaths } from '../events/event-openapi';
 import { TASK_STATUSES } from '../core/task';
 import type { Backend } from '../core/gateway';
 
@@ -22,6 +26,8 @@ export const SCHEMA_FILES = [
   { file: 'audit-query.schema.json', name: 'AuditQuery', schema: auditQuerySchema, parameters: true },
   { file: 'inbox-query.schema.json', name: 'InboxQuery', schema: inboxQuerySchema, parameters: true },
   { file: 'responses.schema.json', name: 'Responses', schema: responsesSchema },
+  { file: 'events-query.schema.json', name: 'EventsQuery', schema: eventsQuerySchema, parameters: true },
+  { file: 'events.schema.json', name: 'Events', schema: eventsSchema },
 ] as const;
 
 const componentRef = (name: string) => `#/components/schemas/${name}`;
@@ -145,6 +151,7 @@ export function buildOpenApi(backends: Backend[]): Json {
       { name: 'actions', description: 'Canonical actions on tasks, one at a time or in a batch' },
       { name: 'audit', description: 'The audit trail of every action attempted (scope `audit`)' },
       { name: 'mcp', description: 'The Model Context Protocol: the same keys, scopes, rate limits and audit as tools for AI agents' },
+      { name: 'events', description: 'Change events: the feed, its stream and webhook delivery state (scope `events`)' },
       { name: 'operations', description: 'Liveness, readiness, metrics and this document; no key needed' },
     ],
     paths: {
@@ -240,6 +247,7 @@ export function buildOpenApi(backends: Backend[]): Json {
           },
         },
       },
+      ...eventPaths(V1_ERRORS),
       '/healthz': { get: { operationId: 'health', tags: ['operations'], security: [], summary: 'Liveness', responses: { '200': ok('Health'), ...BAD_REQUEST } } },
       '/readyz': {
         get: {

@@ -193,19 +193,25 @@ export function selectTasks(p: Placeholder, backend: string, taskIds: string[]):
  * One inbox page, one row more than asked (to know whether there is a next one). The order is the sort key,
  * then backend, then task id, all in the sort's direction: a total order that one index scan can follow.
  */
-export function inboxPageSql(query: IndexQuery, p: Placeholder): Statement {
+export function inboxPageSql(query: IndexQuery, p: Placeholder, dialect: 'sqlite' | 'postgres'): Statement {
+  // Why: SQLite's planner, without statistics, picks the status index and sorts every match (10 ms at 20,000
+  // tasks); walking the sort key's index and filtering as it goes stops after one page (0.05 ms). A unary `+`
+  // keeps a column's index out of the plan. PostgreSQL plans from its statistics and needs no hint.
+  const plain = (column: string) => (dialect === 'sqlite' ? `+${column}` : column);
   const params: Param[] = [];
   const add = (value: Param) => {
     params.push(value);
     return p(params.length);
   };
   const where: string[] = [];
-  where.push(query.backends.length ? `backend IN (${query.backends.map((b) => add(b)).join(', ')})` : '1 = 0');
-  where.push(query.statuses.length ? `status IN (${query.statuses.map((s: TaskStatus) => add(s)).join(', ')})` : '1 = 0');
+  where.push(query.backends.length ? `${plain('backend')} IN (${query.backends.map((b) => add(b)).join(', ')})` : '1 = 0');
+  where.push(query.statuses.length ? `${plain('status')} IN (${query.statuses.map((s: TaskStatus) => add(s)).join(', ')})` : '1 = 0');
   if (query.assignee !== undefined) where.push(`assignee = ${add(query.assignee)}`);
   if (query.q !== undefined) where.push(`name_lower LIKE ${add(`%${query.q.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`)} ESCAPE '\\'`);
-  if (query.dueBeforeMs !== undefined) where.push(`due_ms < ${add(query.dueBeforeMs)}`);
-  if (query.updatedSinceMs !== undefined) where.push(`updated_ms >= ${add(query.updatedSinceMs)}`);
+  // On the sort-key columns, so a page sorted by the same field seeks its index range instead of scanning to it:
+  // a missing dueAt's key sorts after every time and a missing updatedAt's before, so neither ever matches.
+  if (query.dueBeforeMs !== undefined) where.push(`due_key < ${add(query.dueBeforeMs)}`);
+  if (query.updatedSinceMs !== undefined) where.push(`updated_key >= ${add(query.updatedSinceMs)}`);
   const column = SORT_COLUMN[sortField(query.sort)];
   const descending = query.sort.startsWith('-');
   if (query.after) {

@@ -1,4 +1,5 @@
 // The store's schema as numbered migrations, written once for both dialects; applied in order at startup, each once.
+import { randomBytes } from 'node:crypto';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -135,6 +136,51 @@ export const MIGRATIONS: Migration[] = [
       // `batch` stays for rows written before: a row without `via` came through rest or batch as `batch` says.
       'ALTER TABLE taskgate_audit ADD COLUMN via TEXT',
       `ALTER TABLE taskgate_audit ADD COLUMN parameters_truncated ${t.flag} NOT NULL DEFAULT 0`,
+    ],
+  },
+  {
+    version: 4,
+    description: 'change events: the webhook deliveries outbox and the relay position',
+    sql: (t) => [
+      // One row: this store's id (part of every event id) and the last change record turned into deliveries.
+      `CREATE TABLE taskgate_event_state (
+        id INTEGER PRIMARY KEY,
+        store_id TEXT NOT NULL,
+        relayed ${t.bigint} NOT NULL
+      )`,
+      // Change records written before this migration stay in the feed but are not pushed to webhooks: a webhook
+      // receives what is committed once it exists.
+      `INSERT INTO taskgate_event_state (id, store_id, relayed)
+        SELECT 1, '${randomBytes(6).toString('hex')}', COALESCE(MAX(sequence), 0) FROM taskgate_changes`,
+      // One row per (webhook, change record); the payload is kept so a redelivery sends the same event after
+      // the change record itself is purged. No secret is ever stored.
+      `CREATE TABLE taskgate_deliveries (
+        id ${t.id},
+        webhook TEXT NOT NULL,
+        sequence ${t.bigint} NOT NULL,
+        event_id TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        backend TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_ms ${t.bigint} NOT NULL,
+        lease_holder TEXT,
+        lease_ms ${t.bigint},
+        created_ms ${t.bigint} NOT NULL,
+        last_attempt_ms ${t.bigint},
+        delivered_ms ${t.bigint},
+        last_status INTEGER,
+        last_error TEXT,
+        error_ms ${t.bigint},
+        error_status INTEGER,
+        UNIQUE (webhook, sequence)
+      )`,
+      'CREATE INDEX taskgate_deliveries_due ON taskgate_deliveries (status, next_ms)',
+      'CREATE INDEX taskgate_deliveries_list ON taskgate_deliveries (webhook, status, id)',
+      'CREATE INDEX taskgate_deliveries_created ON taskgate_deliveries (created_ms)',
+      'CREATE INDEX taskgate_deliveries_errors ON taskgate_deliveries (webhook, error_ms)',
     ],
   },
 ];

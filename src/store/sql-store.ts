@@ -33,6 +33,15 @@ export abstract class SqlStore implements Store, IndexStore {
   abstract ping(): Promise<void>;
   abstract close(): Promise<void>;
 
+  /** One statement for store code kept in its own file (the events outbox, src/store/outbox-store.ts). */
+  execute(sql: string, params: Param[]): Promise<number> {
+    return this.run(sql, params);
+  }
+
+  select<T>(sql: string, params: Param[]): Promise<T[]> {
+    return this.all<T>(sql, params);
+  }
+
   async recordAudit(record: AuditRecord): Promise<void> {
     await this.run(INSERT_AUDIT(this.param), auditParams(record));
   }
@@ -113,7 +122,7 @@ export abstract class SqlStore implements Store, IndexStore {
   }
 
   async queryIndex(query: IndexQuery): Promise<IndexPage> {
-    const { sql, params } = inboxPageSql(query, this.param);
+    const { sql, params } = inboxPageSql(query, this.param, this.type);
     const rows = await this.all<{ task: string; sort_key: number | string }>(sql, params);
     const page = rows.slice(0, query.limit);
     const items = page.map((row) => JSON.parse(row.task) as Task);

@@ -10,9 +10,10 @@ import type { AuditRecord } from './store';
 
 type Param = string | number | null;
 
-interface PendingAudit {
-  params: Param[];
-  resolve: () => void;
+/** One write waiting for the next group commit: its statements, run inside the shared transaction. */
+interface PendingWrite {
+  run: () => unknown;
+  resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
 
@@ -22,8 +23,8 @@ export class SqliteStore extends SqlStore {
   private readonly db: DatabaseSync;
   /** Prepared once per SQL text: preparing is a large part of a small statement's cost. */
   private readonly statements = new Map<string, StatementSync>();
-  /** Audit records waiting for the next group commit (see recordAudit). */
-  private pendingAudit: PendingAudit[] = [];
+  /** Writes waiting for the next group commit (see groupCommit). */
+  private pending: PendingWrite[] = [];
 
   /** `file` is a path (its directory is created) or `:memory:`. */
   constructor(readonly file: string) {
@@ -31,7 +32,7 @@ export class SqliteStore extends SqlStore {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     this.db = new DatabaseSync(file);
     // WAL lets readers and the writer overlap; FULL syncs the log at every commit, so a commit that returned is
-    // on disk. The cost of that sync is shared by group commit (recordAudit), the hot write.
+    // on disk. The cost of that sync is shared by group commit (groupCommit): audit records and index writes.
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON');
   }
 
@@ -61,28 +62,23 @@ export class SqliteStore extends SqlStore {
     return statement;
   }
 
-  protected async run(sql: string, params: Param[]): Promise<number> {
-    return Number(this.statement(sql).run(...params).changes);
+  /** A write, group-committed (idempotency claims and completions share the sync with the audit records). */
+  protected run(sql: string, params: Param[]): Promise<number> {
+    return this.groupCommit(() => Number(this.statement(sql).run(...params).changes));
   }
 
   protected async all<T>(sql: string, params: Param[]): Promise<T[]> {
     return this.statement(sql).all(...params) as T[];
   }
 
-  protected async runAll(statements: Statement[]): Promise<void> {
-    // Synchronous from BEGIN to COMMIT: nothing else on this connection runs inside the transaction, and
-    // SQLite has one writer at a time, so change records commit in sequence order.
-    this.transaction(() => {
+  /** An index write (a sync cycle's or an action's): committed with whatever else this turn writes. */
+  protected runAll(statements: Statement[]): Promise<void> {
+    // Inside one transaction, and SQLite has one writer at a time: change records commit in sequence order.
+    return this.groupCommit(() => {
       for (const { sql, params } of statements) this.statement(sql).run(...params);
     });
   }
 
-  /**
-   * Group commit: the records of every attempt that finishes in the same event-loop turn are inserted in one
-   * transaction, so they share one sync of the log. Each promise resolves only once its row is committed; if
-   * the shared transaction fails, every row is retried in a transaction of its own, so one bad row fails only
-   * its own request.
-   */
   override recordAudit(record: AuditRecord): Promise<void> {
     let params: Param[];
     try {
@@ -90,29 +86,44 @@ export class SqliteStore extends SqlStore {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (!this.db.isOpen) return Promise.reject(new Error('The store is closed'));
-    return new Promise((resolve, reject) => {
-      this.pendingAudit.push({ params, resolve, reject });
-      if (this.pendingAudit.length === 1) setImmediate(() => this.flushAudit());
+    return this.groupCommit(() => {
+      this.statement(INSERT_AUDIT(this.param)).run(...params);
     });
   }
 
-  private flushAudit(): void {
-    const batch = this.pendingAudit;
-    this.pendingAudit = [];
+  /**
+   * Group commit: every write that arrives in the same event-loop turn (audit records, index writes and their change
+   * records) runs in one transaction, so they share one sync of the log. Each promise resolves only once its write
+   * is committed; if the shared transaction fails, each write is retried in a transaction of its own, so one bad
+   * write fails only its own request.
+   */
+  private groupCommit<T>(run: () => T): Promise<T> {
+    if (!this.db.isOpen) return Promise.reject(new Error('The store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
     if (batch.length === 0) return;
     try {
-      const insert = this.statement(INSERT_AUDIT(this.param));
+      let results: unknown[] = [];
       this.transaction(() => {
-        for (const item of batch) insert.run(...item.params);
+        results = batch.map((item) => item.run());
       });
-      batch.forEach((item) => item.resolve());
+      batch.forEach((item, i) => item.resolve(results[i]));
     } catch (error) {
       if (batch.length === 1 || !this.db.isOpen) return batch.forEach((item) => item.reject(error));
       for (const item of batch) {
         try {
-          this.transaction(() => this.statement(INSERT_AUDIT(this.param)).run(...item.params));
-          item.resolve();
+          let result: unknown;
+          this.transaction(() => {
+            result = item.run();
+          });
+          item.resolve(result);
         } catch (own) {
           item.reject(own);
         }
@@ -137,7 +148,7 @@ export class SqliteStore extends SqlStore {
 
   async close(): Promise<void> {
     // Records already handed to recordAudit are committed (or fail) before the file is closed.
-    if (this.db.isOpen) this.flushAudit();
+    if (this.db.isOpen) this.flush();
     if (this.db.isOpen) this.db.close();
   }
 }

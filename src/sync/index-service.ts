@@ -149,6 +149,12 @@ export class IndexService {
     return answer;
   }
 
+  /** The index state of each indexed backend (for /readyz: a failing sync shows there, and the gateway stays ready). */
+  async indexedBackends(): Promise<InboxBackend[]> {
+    const states = await this.options.store.syncStates();
+    return [...this.indexed].sort().map((name) => this.backendStatus(name, states));
+  }
+
   private backendStatus(name: string, states: SyncState[]): InboxBackend {
     const entry: InboxBackend = { name, vendor: this.vendors.get(name) ?? 'unknown', status: 'not_indexed' };
     if (!this.indexed.has(name)) return entry;

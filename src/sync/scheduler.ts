@@ -135,6 +135,7 @@ export class SyncScheduler extends EventEmitter {
 
   private async tick(backend: string, forceFull = false): Promise<void> {
     this.timers.delete(backend);
+    const started = this.now();
     let result: CycleResult | undefined;
     try {
       result = await this.runOnce(backend, forceFull);
@@ -149,7 +150,9 @@ export class SyncScheduler extends EventEmitter {
     const interval = this.options.config.intervalMs;
     if (interval <= 0) return;
     const failures = result && !result.ok ? await this.failures(backend) : 0;
-    this.schedule(backend, failures > 0 ? Math.min(interval * 2 ** Math.min(failures, 20), this.maxBackoffMs) : interval);
+    // Counted from this cycle's start: a cycle every interval, however long each one took.
+    const wait = failures > 0 ? Math.min(interval * 2 ** Math.min(failures, 20), this.maxBackoffMs) : interval;
+    this.schedule(backend, Math.max(0, wait - (this.now() - started)));
   }
 
   private async failures(backend: string): Promise<number> {

@@ -55,8 +55,9 @@ export class ResilientTransport {
     this.circuit = { state: () => this.breaker.state() };
     this.maxQueue = options.maxQueue ?? options.concurrency;
     this.bulkhead = bulkhead(options.concurrency, this.maxQueue);
-    // Aggressive: the call ends at its deadline; the try in flight is aborted through the signal.
-    this.deadline = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
+    // Aggressive: the call ends at its deadline; the try in flight is aborted through the signal. Not aborted on
+    // return: a finished call has nothing left to stop, and each abort builds a DOMException (a stack trace).
+    this.deadline = timeout(options.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
     this.budget = new RetryBudget(options.retry.budgetRatio);
   }
 

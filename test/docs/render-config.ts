@@ -176,11 +176,12 @@ its password out of the file) and takes an optional \`schema\` (default \`public
 several gateway instances can then share one trail and one idempotency store (see
 [operations](operations.md#several-instances-on-postgresql)). \`path\` is for SQLite only.`;
 
-const AUTH_NOTE = `Outbound \`auth.type\` is \`token\` (SecMaster's \`X-Auth-Token\`), \`basic\`, \`bearer\` or
+const AUTH_NOTE = `Outbound \`auth.type\` is \`token\` (SecMaster's \`X-Auth-Token\`), \`basic\`, \`bearer\`,
 \`iam-password\` (Huawei IAM: \`POST {iamUrl}/v3/auth/tokens\` with the password method and project scope;
 the token from \`X-Subject-Token\` is cached until 5 minutes before its \`expires_at\`, concurrent requests
 share one fetch, and after SecMaster's \`401 APIG.0301\` it is fetched again and the request sent once
-more). Which types a vendor takes is on its page.`;
+more) or \`aksk\` (\`accessKey\`, \`secretKey\`, \`securityToken?\`: every request signed \`SDK-HMAC-SHA256\`
+with a signed \`X-Sdk-Date\`, as Huawei Cloud's API gateway wants). Which types a vendor takes is on its page.`;
 
 const VENDOR_PAGES: Record<string, string> = {
   'huawei-secmaster': '../adapters/huawei-secmaster/README.md',

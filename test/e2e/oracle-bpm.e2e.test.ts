@@ -45,7 +45,7 @@ describe.each<OracleShape>(['a2a', 'classic'])('oracle-bpm end to end, %s shape'
       attachments: [{ id: 'receipts.pdf' }],
       properties: { taskId: '3f2a1c9e-7d41-4b6e-9c0a-000000200041', processName: 'ExpenseApproval', identificationKey: 'EXP-2024-1187' },
     });
-    expect(task.allowedActions).toEqual(['approve', 'reject', 'claim', 'reassign', 'delegate', 'escalate', 'request_info', 'suspend', 'withdraw', 'custom']);
+    expect(task.allowedActions).toEqual(['approve', 'reject', 'claim', 'reassign', 'delegate', 'escalate', 'request_info', 'suspend', 'withdraw', 'custom', 'add_comment', 'update']);
     expect(task.properties).toMatchObject({
       outcomes: 'APPROVE,REJECT',
       vendorActions: 'APPROVE,REJECT,ACQUIRE,REASSIGN,DELEGATE,ESCALATE,INFO_REQUEST,SUSPEND,WITHDRAW,ADHOC_ROUTE,SAVE,DELETE,PURGE',

@@ -5,8 +5,9 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { EMULATORS } from '../../adapters/emulators';
 import { loadConfigFile, parseConfig, type GatewayConfig } from '../../src/config/load';
-import { listen, type Emulator, type RunningEmulator } from '../../src/emulators/emulator';
+import { listen, type Emulator } from '../../src/emulators/emulator';
 import { createLogger } from '../../src/log';
+import { loopbackWebhooks, startReceiver } from '../../src/events/sandbox-receiver';
 import { startGateway, type RunningGateway } from '../../src/server';
 
 export const SANDBOX_KEY = 'sandbox-key-123';
@@ -26,15 +27,19 @@ export interface Stack {
 /** The config as a test edits it: backends loosely typed, validated again (defaults filled in) after the edit. */
 export type EditableConfig = GatewayConfig & { backends: Record<string, any> };
 
-export async function startStack(configure: (config: EditableConfig) => void = () => {}): Promise<Stack> {
+/** `emulatorOptions`: options of the emulator of a backend (by backend name), e.g. { oracle: { shape: 'classic' } }. */
+export async function startStack(
+  configure: (config: EditableConfig) => void = () => {},
+  emulatorOptions: Record<string, Record<string, unknown>> = {},
+): Promise<Stack> {
   const config = loadConfigFile(path.join(__dirname, '../../config/sandbox.yaml'), {});
   config.server.port = 0;
   const emulators: Record<string, Emulator> = {};
-  const running: RunningEmulator[] = [];
+  const running: { close(): Promise<void> }[] = [];
   for (const [name, backend] of Object.entries(config.backends)) {
     const create = EMULATORS[backend.vendor];
     if (!create) continue;
-    const emulator = create();
+    const emulator = create(emulatorOptions[name]);
     const served = await listen(emulator);
     const url = new URL(backend.baseUrl);
     backend.baseUrl = served.url + url.pathname.replace(/\/$/, '');
@@ -50,7 +55,14 @@ export async function startStack(configure: (config: EditableConfig) => void = (
   const logs: string[] = [];
   const stream = new PassThrough();
   stream.on('data', (chunk: Buffer) => logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  const gateway = await startGateway(validated, createLogger('debug', stream));
+  const logger = createLogger('debug', stream);
+  // The sandbox's webhook receivers, as `taskgate sandbox` starts them, each on an ephemeral port.
+  for (const hook of loopbackWebhooks(validated.events.webhooks)) {
+    const served = await startReceiver(hook, logger, 0);
+    hook.url = served.url;
+    running.push(served);
+  }
+  const gateway = await startGateway(validated, logger);
   return {
     url: gateway.url,
     config: validated,

@@ -26,9 +26,21 @@ function scheduler(vendor: FakeVendor, config: Partial<SyncConfig> = {}, holder 
   return { s, results };
 }
 
-/** Advances the fake clock by `ms` and lets every cycle that became due finish. */
+/** Lets the store's group commits (each waits for a real setImmediate turn) and what follows them finish. */
+async function settle() {
+  for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Advances the fake clock by `ms` in steps, letting every cycle that became due finish before the next step. */
 async function advance(ms: number) {
-  await jest.advanceTimersByTimeAsync(ms);
+  await settle();
+  const step = INTERVAL / 5;
+  let done = 0;
+  do {
+    await jest.advanceTimersByTimeAsync(Math.min(step, ms - done));
+    await settle();
+    done += step;
+  } while (done < ms);
 }
 
 test('the first cycle starts at once, then one every interval; a full pass every fullPassEvery cycles, early stops between', async () => {

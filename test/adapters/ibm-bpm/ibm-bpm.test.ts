@@ -134,7 +134,7 @@ describe('reject capability per backend (supports hook)', () => {
     const { gateway, sent } = gatewayWith({});
     await expect(gateway.perform(cmd({ action: 'reject' }))).rejects.toMatchObject({
       code: 'UNSUPPORTED_ACTION',
-      context: { supportedActions: ['approve', 'complete', 'claim', 'release', 'reassign', 'suspend', 'resume', 'terminate', 'update', 'custom'] },
+      context: { supportedActions: ['approve', 'complete', 'claim', 'release', 'reassign', 'suspend', 'resume', 'terminate', 'escalate', 'update', 'custom'] },
     });
     expect(sent).toEqual([]);
     expect(gateway.isSupported(gateway.backend('ibm'), 'reject')).toBe(false);
@@ -306,7 +306,7 @@ describe('task shapes', () => {
   });
 
   test('STATE_SUSPENDED is suspended; suspended "true"/"false" strings are read as flags', () => {
-    expect(ibmBpm.toTask({ tkiid: TKIID, state: 'STATE_SUSPENDED' }, opts)).toMatchObject({ status: 'suspended', vendorStatus: 'STATE_SUSPENDED', allowedActions: ['resume', 'terminate', 'update', 'custom'] });
+    expect(ibmBpm.toTask({ tkiid: TKIID, state: 'STATE_SUSPENDED' }, opts)).toMatchObject({ status: 'suspended', vendorStatus: 'STATE_SUSPENDED', allowedActions: ['resume', 'terminate', 'update', 'escalate', 'custom'] });
     expect(ibmBpm.toTask({ tkiid: TKIID, state: 'STATE_CLAIMED', suspended: 'true' }, opts).status).toBe('suspended');
     expect(ibmBpm.toTask({ tkiid: TKIID, state: 'STATE_CLAIMED', suspended: 'false' }, opts).status).toBe('claimed');
     expect(ibmBpm.toTask({ tkiid: TKIID, state: 'STATE_BOGUS' }, opts)).toMatchObject({ status: 'unknown', vendorStatus: 'STATE_BOGUS' });

@@ -29,7 +29,7 @@ function received(body: string | undefined) {
 
 describe('config', () => {
   test('defaults: actionNames Approve/Reject, securityLabel K2', () => {
-    expect(optionsOf()).toEqual({ backend: 'k2', actionNames: { approve: 'Approve', reject: 'Reject' }, securityLabel: 'K2' });
+    expect(optionsOf()).toEqual({ backend: 'k2', actionNames: { approve: 'Approve', reject: 'Reject' }, securityLabel: 'K2', updateTaskId: 'absent', getTask: 'filter' });
   });
 
   test('actionNames and securityLabel are used; a partial actionNames keeps the other default', () => {
@@ -167,8 +167,11 @@ describe('parse', () => {
     expect(code(() => parseActionResponse(res(409, body)))).toEqual({ code: 'CONFLICT', vendor: { status: 409, message: 'Item locked' } });
   });
 
-  test('get asks for the unfiltered worklist (no filterXml a server could refuse) and picks the item itself', () => {
-    expect(k2.getTaskRequest('2_24', opts)).toEqual({ method: 'GET', path: '/Task/Items?piDataField=true', headers: { Accept: 'application/xml' } });
+  test('get filters by SerialNumber (getTask: worklist reads the whole worklist) and picks the item itself either way', () => {
+    const filtered = k2.getTaskRequest('2_24', opts);
+    expect(new URL(filtered.path, 'http://k2').searchParams.get('filterXml')).toBe(
+      '<Criteria xmlns="http://schemas.k2.com/worklist/d1"><Filter Field="SerialNumber" Comparison="Equal" ValueType="String">2_24</Filter></Criteria>');
+    expect(k2.getTaskRequest('2_24', { ...opts, getTask: 'worklist' })).toEqual({ method: 'GET', path: '/Task/Items?piDataField=true', headers: { Accept: 'application/xml' } });
     const body = '<TaskCollection xmlns="http://schemas.k2.com/task/d1"><Task SerialNumber="2_23"><Status>Open</Status></Task><Task SerialNumber="2_24"><Status>Available</Status></Task></TaskCollection>';
     expect(parseTaskResponse(res(200, body), '2_24', opts)).toMatchObject({ id: '2_24', status: 'open' });
   });

@@ -19,7 +19,7 @@ const body = (c: ActionCommand) => JSON.parse(oracleBpm.translate(c, opts)[0].re
 
 describe('backend options', () => {
   test('timeZone defaults to UTC and accepts IANA names', () => {
-    expect(createBackend('oracle', backendConfig()).options).toEqual({ backend: 'oracle', timeZone: 'UTC' });
+    expect(createBackend('oracle', backendConfig()).options).toEqual({ backend: 'oracle', timeZone: 'UTC', identitiesField: 'identities', a2aTaskNumber: 'metadata' });
     expect(createBackend('oracle', backendConfig({ timeZone: 'America/New_York' })).options).toMatchObject({ timeZone: 'America/New_York' });
   });
 
@@ -51,7 +51,7 @@ describe('translate', () => {
 
   test('every supported action is one PUT to the task, with the action id in the manifest', () => {
     for (const [action, support] of Object.entries(oracleBpm.actions)) {
-      const c = cmd({ action: action as ActionCommand['action'], outcome: 'ACCEPT', name: 'PURGE', to: { id: 'u' } });
+      const c = cmd({ action: action as ActionCommand['action'], outcome: 'ACCEPT', name: 'PURGE', to: { id: 'u' }, priority: 2 });
       const calls = oracleBpm.translate(c, opts);
       expect(calls).toHaveLength(1);
       expect(calls[0].request).toMatchObject({ method: 'PUT', path: '/bpm/api/4.0/tasks/200041' });
@@ -127,7 +127,7 @@ test('allowedActions: canonical names only, deduplicated; Custom outcomes are co
     outcomes: ['APPROVE', 'ACCEPT', 'DEFER', 'ESCALATE_TO_CFO'],
     vendorActions: ['APPROVE', 'ACCEPT', 'ACQUIRE', 'SKIP_CURRENT_ASSIGNMENT', 'PUSHBACK', 'INFO_REQUEST', 'DELETE', 'DEFER', 'PURGE', 'ESCALATE_TO_CFO'],
   });
-  expect(toAllowedActions(['APPROVE', 'SAVE'])).toEqual(['approve', 'custom']);
+  expect(toAllowedActions(['APPROVE', 'SAVE'])).toEqual(['approve', 'add_comment', 'update', 'custom']);
   expect(toAllowedActions({ items: [] })).toEqual([]);
   expect(toAllowedActions(undefined)).toBeUndefined();
 });
@@ -146,4 +146,48 @@ test('A2A: metadata.number (the path id) wins over id; a numeric-string priority
   expect(task).toMatchObject({ id: '200041', priority: 4, status: 'open' });
   expect(oracleBpm.toTask({ kind: 'task', id: '200042', status: { state: 'working' } }, opts).id).toBe('200042');
   expect(oracleBpm.toTask({ number: '7', state: 'ASSIGNED', priority: 'high' }, opts).priority).toBeUndefined();
+});
+
+describe('options and the fields the PUT document offers', () => {
+  test('identitiesField=assignees puts the targets in `assignees`, never in `identities`', () => {
+    const assignees = { ...opts, identitiesField: 'assignees' as const };
+    const sent = JSON.parse(oracleBpm.translate(cmd({ action: 'reassign', to: { id: 'wfaulk' } }), assignees)[0].request.body as string);
+    expect(sent).toEqual({ action: { id: 'REASSIGN' }, assignees: [{ id: 'wfaulk', type: 'user' }] });
+  });
+
+  test('update is a SAVE with priority; fields the PUT cannot carry are warnings, or a 400 when nothing is left', () => {
+    expect(body(cmd({ action: 'update', priority: 1, dueAt: '2030-01-01T00:00:00Z' }))).toEqual({ action: { id: 'SAVE' }, priority: 1 });
+    expect(oracleBpm.warnings(cmd({ action: 'update', priority: 1, dueAt: '2030-01-01T00:00:00Z' }), opts)).toEqual([
+      "Oracle BPM's task PUT has no place for `dueAt` (only priority): it was not sent",
+    ]);
+    expect(() => oracleBpm.translate(cmd({ action: 'update', name: 'x' }), opts)).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }));
+  });
+
+  test('custom parameters: routing fields for ADHOC_ROUTE only, identities in the configured field, others refused', () => {
+    const adhoc = cmd({ action: 'custom', name: 'ADHOC_ROUTE', parameters: { routingType: 'Parallel', votersPercentage: 50, defaultActionForGroupVote: 'APPROVE', identities: [{ id: 'a', type: 'user' }] } });
+    expect(JSON.parse(oracleBpm.translate(adhoc, { ...opts, identitiesField: 'assignees' })[0].request.body as string)).toEqual({
+      action: { id: 'ADHOC_ROUTE' }, routingType: 'Parallel', votersPercentage: 50, defaultActionForGroupVote: 'APPROVE', assignees: [{ id: 'a', type: 'user' }],
+    });
+    expect(body(cmd({ action: 'custom', name: 'SAVE', parameters: { priority: 4 } }))).toEqual({ action: { id: 'SAVE' }, priority: 4 });
+    for (const parameters of [{ routingType: 'Simple' }, { votersPercentage: 101 }, { colour: 'red' }]) {
+      const name = 'routingType' in parameters ? 'DELETE' : 'ADHOC_ROUTE';
+      expect(() => oracleBpm.translate(cmd({ action: 'custom', name, parameters }), opts)).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }));
+    }
+  });
+
+  test('a2aTaskNumber: the id is read where the option says', () => {
+    const a2a = { kind: 'task', id: '3f2a-guid', status: { state: 'submitted' }, metadata: { number: 200041, state: 'ASSIGNED' } };
+    expect(oracleBpm.toTask(a2a, opts).id).toBe('200041');
+    expect(oracleBpm.toTask({ ...a2a, id: '200041', metadata: { state: 'ASSIGNED' } }, { ...opts, a2aTaskNumber: 'id' }).id).toBe('200041');
+    expect(oracleBpm.toTask(a2a, { ...opts, a2aTaskNumber: 'id' }).id).toBe('3f2a-guid');
+  });
+
+  test('A2A `unknown` without metadata.state: suspended after a SUSPEND, or the state the message names', () => {
+    const answer = (text: string) => ({ status: 200, headers: {}, body: JSON.stringify({ kind: 'task', id: '7', status: { state: 'unknown', message: { parts: [{ kind: 'text', text }] } } }) });
+    const suspend = cmd({ action: 'suspend' });
+    expect(oracleBpm.parse(answer('on hold'), oracleBpm.translate(suspend, opts)[0], suspend, opts).task?.status).toBe('suspended');
+    expect(oracleBpm.toTask(JSON.parse(answer('EXPIRED: jcooper').body), opts).status).toBe('expired');
+    expect(oracleBpm.toTask(JSON.parse(answer('SUSPENDED: jcooper').body), opts).status).toBe('suspended');
+    expect(oracleBpm.toTask(JSON.parse(answer('whatever').body), opts)).toMatchObject({ status: 'unknown', vendorStatus: 'unknown' });
+  });
 });
