@@ -23,6 +23,7 @@ import { IndexService } from '../src/sync/index-service';
 import { Metrics } from '../src/http/metrics';
 import { launcherNodeFlags } from '../src/launch';
 import { OpenLoop } from './open-loop';
+import { eventFigures } from './events-figures';
 import { INBOX_QUERIES, startInboxGateway } from './inbox-figures';
 import { startNaiveGateway } from './naive-gateway';
 import { startPassThrough } from './pass-through';
@@ -35,8 +36,8 @@ const OPEN_LOOP_RATE = Number(process.env.BENCH_RATE ?? 1000);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 2000);
 /** Closed loop: rounds of pass-through then taskgate, alternated; the median round's ratio is reported. */
 const ROUNDS = Math.max(1, Number.parseInt(process.env.BENCH_ROUNDS ?? '3', 10) || 1);
-/** Comma-separated parts to run (secmaster, k2, open, memory, inbox; ladder only when named); all five by default. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'secmaster,k2,open,memory,inbox').split(',').map((s) => s.trim()));
+/** Comma-separated parts to run (secmaster, k2, open, memory, inbox, events; ladder only when named); all six by default. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'secmaster,k2,open,memory,inbox,events').split(',').map((s) => s.trim()));
 /** Tasks in the index of the inbox figures, and PostgreSQL for its second run (skipped when unset or unreachable). */
 const INBOX_TASKS = Number(process.env.BENCH_INBOX_TASKS ?? 100_000);
 const INBOX_POSTGRES = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -354,6 +355,8 @@ async function main(): Promise<void> {
 
   await stopChild(gateway);
   await Promise.all([stopChild(stub), stopChild(proxy), stopChild(naive)]);
+  // Change events, in this process with the load generators stopped (targets: >= 200 deliveries/s, p99 <= 500 ms).
+  const events = ONLY.has('events') ? await eventFigures() : undefined;
   fs.closeSync(logFd);
   // Evidence that the pipeline ran in full: one log line and one committed audit row per action answered.
   const logLines = fs.readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('"message":"request"')).length;
@@ -380,6 +383,7 @@ async function main(): Promise<void> {
     openLoop: open,
     memory,
     inbox,
+    events,
     ladder,
     gatewayEvidence: { requestLogLines: logLines, auditRows },
   };
@@ -410,6 +414,12 @@ async function main(): Promise<void> {
   if (Object.keys(inbox).length) {
     console.log('\ninbox (GET /v1/tasks, 20 clients, filtered and sorted pages of 20; target p99 <= 50 ms)');
     console.table(Object.values(inbox).map((r) => ({ target: r.name, 'req/s': r.rps, 'p50 ms': r.p50, 'p99 ms': r.p99, errors: r.errors, 'CPU µs/req': r.cpuUsPerRequest })));
+  }
+  if (events) {
+    const e = events as { throughput: { deliveriesPerSecond: number }; latency: { p50Ms: number; p99Ms: number; maxMs: number }; outage: { events: number; delivered: number; deliveredTwice: number } };
+    console.log(`\nchange events (SQLite, a receiver answering 204 at once): ${e.throughput.deliveriesPerSecond} deliveries/s (target >= 200);`
+      + ` commit to delivery at 50 events/s: p50 ${e.latency.p50Ms} ms, p99 ${e.latency.p99Ms} ms, max ${e.latency.maxMs} ms (target p99 <= 500 ms);`
+      + ` receiver down then back: ${e.outage.delivered} of ${e.outage.events} delivered, ${e.outage.deliveredTwice} twice`);
   }
   console.log(`\ngateway evidence: ${logLines} request log lines, ${auditRows} audit rows committed${ladder || logLines === auditRows ? '' : ' (NOT one of each per action)'}`);
   const file = path.join(__dirname, '../../bench/results.json');

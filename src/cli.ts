@@ -1,11 +1,7 @@
 // The `taskgate` command: serve (gateway alone), sandbox (emulators plus gateway), emulator (one vendor), mcp (stdio).
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { EMULATORS } from '../adapters/emulators';
-import type { SecMasterEmulatorOptions } from '../adapters/huawei-secmaster/emulator';
-import type { IbmBpmEmulatorOptions } from '../adapters/ibm-bpm/emulator';
-import type { K2EmulatorOptions } from '../adapters/k2/emulator';
-import type { OracleEmulatorOptions } from '../adapters/oracle-bpm/emulator';
+import { EMULATOR_OPTIONS, EMULATORS } from '../adapters/emulators';
 import { ConfigError, loadConfigFile, type GatewayConfig } from './config/load';
 import { listen, type RunningEmulator } from './emulators/emulator';
 import { loopbackWebhooks, startReceiver, type RunningReceiver } from './events/sandbox-receiver';
@@ -14,18 +10,6 @@ import { createLogger } from './log';
 import { serveStdio } from './mcp/stdio';
 import { drainOnSigterm, startGateway } from './server';
 
-/** An emulator's options that a command line can give (all but functions), each set to true. */
-type CommandLineOptions<T> = { [K in keyof Required<T> as Required<T>[K] extends (...args: never[]) => unknown ? never : K]: true };
-
-/** The `--option` keys each vendor's emulator takes (`satisfies`: tsc fails when an emulator's options change). */
-const EMULATOR_OPTIONS: Record<string, Record<string, true>> = {
-  'huawei-secmaster': { token: true, projectId: true, workspaceId: true, tasks: true, iam: true, offsetUnit: true, unknownTask: true, aksk: true } satisfies CommandLineOptions<SecMasterEmulatorOptions>,
-  'ibm-bpm': { username: true, password: true, csrf: true, csrfLifetimeSeconds: true, tasks: true } satisfies CommandLineOptions<IbmBpmEmulatorOptions>,
-  k2: { username: true, password: true, items: true, updateTaskId: true } satisfies CommandLineOptions<K2EmulatorOptions>,
-  'oracle-bpm': {
-    shape: true, identitiesField: true, a2aTaskNumber: true, username: true, password: true, token: true, tokenUser: true, timeZone: true, tasks: true,
-  } satisfies CommandLineOptions<OracleEmulatorOptions>,
-};
 const optionNames = (vendor: string) => Object.keys(EMULATOR_OPTIONS[vendor] ?? {});
 
 function usage(): string {

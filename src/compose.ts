@@ -10,7 +10,7 @@ import type { Backend, Gateway } from './core/gateway';
 import type { AuthContext, CircuitState, OutboundAuth } from './core/ports';
 import { ConfigError, type GatewayConfig, type RawBackendConfig } from './config/load';
 import { createApp, type AppState } from './http/app';
-import { EVENTS_DEFAULTS, EventService } from './events/event-service';
+import { EventService } from './events/event-service';
 import type { SqlStore } from './store/sql-store';
 import { Metrics } from './http/metrics';
 import { PostgresRateLimiter, RateLimiter, type RateLimit } from './http/rate-limit';
@@ -150,7 +150,7 @@ export function createRateLimiter({ config, store, logger }: Pick<AppParts, 'con
 /** The Express app with the core's services wired to the store, metrics and log. */
 export function createGatewayApp({ config, gateway, store, logger, metrics = new Metrics(() => gateway.list()), state, sync, events }: AppParts): express.Express {
   const index = new IndexService({ store, backends: gateway.list(), config: config.sync });
-  const changeEvents = events ?? new EventService({ store: store as SqlStore, config: config.events ?? EVENTS_DEFAULTS, logger });
+  const changeEvents = events ?? new EventService({ store: store as SqlStore, config: config.events, logger });
   // The action's change records are committed: change events (feed readers, webhooks) look at once.
   const actions = createActionService({ config, gateway, store, logger, metrics, index, changed: () => changeEvents.changed() });
   const storeHealth = async () => ({ type: store.type, status: await store.ping().then(() => 'ok' as const, () => 'unavailable' as const) });

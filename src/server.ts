@@ -8,7 +8,7 @@ import type { AppState } from './http/app';
 import { answerClientErrors, MAX_HEADER_BYTES } from './http/client-error';
 import { Metrics } from './http/metrics';
 import { createLogger, type Logger } from './log';
-import { EVENTS_DEFAULTS, EventService } from './events/event-service';
+import { EventService } from './events/event-service';
 import type { SqlStore } from './store/sql-store';
 import { openStore } from './store/open';
 import type { CycleResult } from './sync/cycle';
@@ -44,7 +44,7 @@ export async function startGateway(config: GatewayConfig, logger = createLogger(
   // Expired Idempotency-Key records are taken over when reused anyway; this only keeps the table small.
   const purge = setInterval(() => void store.purgeExpired(Date.now()).catch(() => undefined), 60 * 60 * 1000).unref();
   // Change events (src/events): the webhook worker relays change records into the outbox and delivers them.
-  const events = new EventService({ store: store as SqlStore, config: config.events ?? EVENTS_DEFAULTS, logger, registry: metrics.registry });
+  const events = new EventService({ store: store as SqlStore, config: config.events, logger, registry: metrics.registry });
   const state: AppState = { ready: true };
   const sync = new SyncScheduler({ gateway, store, config: config.sync });
   const recordCycle = syncMetrics(metrics.registry);

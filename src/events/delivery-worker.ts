@@ -4,9 +4,11 @@ import type { WebhookConfig } from '../config/load';
 import type { ClaimedDelivery, NewDelivery, OutboxStore } from '../store/outbox-store';
 import { kindsFor, matchesBackend, toCloudEvent, type EventType } from './cloud-event';
 import { DELIVERY_TIMEOUT_MS, signedRequest, WebhookSender, type AttemptResult } from './webhook-sender';
+import configSchema from '../../schemas/config.schema.json';
 
 /** Standard Webhooks' schedule: retries after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h, then `failed`. */
-export const DEFAULT_RETRY_SCHEDULE = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
+/** The Standard Webhooks schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, as the config schema writes it. */
+export const DEFAULT_RETRY_SCHEDULE: number[] = configSchema.properties.events.properties.retrySchedule.default;
 
 /**
  * When a delivery that has failed `attempts` times (this one included) is tried next; undefined: never (it is

@@ -4,12 +4,11 @@ import type { EventsConfig, WebhookConfig } from '../config/load';
 import type { Logger } from '../log';
 import { OutboxStore, type Delivery, type DeliveryStatus } from '../store/outbox-store';
 import type { SqlStore } from '../store/sql-store';
-import { DEFAULT_RETRY_SCHEDULE, DeliveryWorker, type DeliveryObserver, type Sender } from './delivery-worker';
+import { DeliveryWorker, type DeliveryObserver, type Sender } from './delivery-worker';
 import { EventFeed } from './event-feed';
 import { eventMetrics } from './event-metrics';
 
 /** The events config when none was given (a config that did not go through the schema's defaults). */
-export const EVENTS_DEFAULTS: EventsConfig = { retentionHours: 168, retrySchedule: DEFAULT_RETRY_SCHEDULE, webhooks: [] };
 
 export interface EventServiceOptions {
   /** The gateway's store (both drivers are SQL stores). */

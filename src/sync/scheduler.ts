@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { IndexStore, SyncState } from '../store/index-store';
 import { runCycle, type CycleResult, type SyncGateway } from './cycle';
+import configSchema from '../../schemas/config.schema.json';
 
 export interface SyncConfig {
   /** 0: no cycle runs by itself (only POST .../sync starts one). */
@@ -13,7 +14,10 @@ export interface SyncConfig {
   maxTasksPerBackend: number;
 }
 
-export const SYNC_DEFAULTS: SyncConfig = { intervalMs: 30_000, backends: [], fullPassEvery: 10, maxTasksPerBackend: 100_000 };
+/** The sync keys' defaults, as the config schema writes them (the one place every default is written). */
+export const SYNC_DEFAULTS = Object.fromEntries(
+  Object.entries(configSchema.properties.sync.properties).map(([key, schema]) => [key, schema.default]),
+) as unknown as SyncConfig;
 
 /** The backends a sync config names, among the configured ones. */
 export function syncedBackends(config: SyncConfig, configured: string[]): string[] {
