@@ -1,4 +1,4 @@
-// The `taskgate` command: serve (gateway alone), sandbox (emulators plus gateway), emulator (one vendor).
+// The `taskgate` command: serve (gateway alone), sandbox (emulators plus gateway), emulator (one vendor), mcp (stdio).
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EMULATOR_OPTIONS, EMULATORS } from '../adapters/emulators';
@@ -7,6 +7,7 @@ import { listen, type RunningEmulator } from './emulators/emulator';
 import { loopbackWebhooks, startReceiver, type RunningReceiver } from './events/sandbox-receiver';
 import { launcherNodeFlags } from './launch';
 import { createLogger } from './log';
+import { serveStdio } from './mcp/stdio';
 import { drainOnSigterm, startGateway } from './server';
 
 const optionNames = (vendor: string) => Object.keys(EMULATOR_OPTIONS[vendor] ?? {});
@@ -20,6 +21,8 @@ commands:
   serve --config <file>      the gateway alone
   sandbox [--port N]         the vendor emulators plus the gateway, as \`npm start\` does
   emulator <vendor> [...]    one vendor emulator: ${Object.keys(EMULATORS).join(', ')}
+  mcp --config <file> --key-name <name>
+                             the MCP tools over stdio for a local AI agent, as that configured key
 
 \`taskgate <command> --help\` describes a command.
 
@@ -72,6 +75,20 @@ ${Object.keys(EMULATORS).map((vendor) => `                          ${vendor}: $
     options: { port: { type: 'string' }, host: { type: 'string' }, option: { type: 'string', multiple: true } },
     positionals: 1,
     run: emulator,
+  },
+  mcp: {
+    usage: `usage: taskgate mcp --config <file> --key-name <name>
+
+The MCP tools (docs/mcp.md) over stdio for a local AI agent, acting as the configured API key <name>:
+its backends, its rate limit, its name in the audit trail. stdout carries protocol messages only; logs
+go to stderr. Ends when the client closes stdin.
+  --config <file>     the config file; TASKGATE_CONFIG=<file> works too
+  --key-name <name>   the \`name\` of one of auth.apiKeys
+  -h, --help          this help
+`,
+    options: { config: { type: 'string' }, 'key-name': { type: 'string' } },
+    positionals: 0,
+    run: mcp,
   },
 } satisfies Record<string, { usage: string; options: ParseArgsConfig['options']; positionals: number; run: (values: any, positionals: string[]) => Promise<void> }>;
 
@@ -181,6 +198,21 @@ function emulatorOptions(vendor: string, pairs: string[]): Record<string, unknow
   return options;
 }
 
+/**
+ * `taskgate mcp`: the MCP tools over stdio as one configured key (src/mcp/stdio.ts). stdout is the protocol's alone:
+ * logs go to stderr, and a startup failure is one line on stderr with exit status 2, as for every command.
+ */
+async function mcp(values: { config?: string; 'key-name'?: string }): Promise<void> {
+  const file = values.config ?? process.env.TASKGATE_CONFIG;
+  if (!file || !values['key-name']) fail('mcp needs --config <file> (or TASKGATE_CONFIG) and --key-name <name> (taskgate mcp --help)');
+  const running = await serveStdio({ config: loadConfigFile(file), keyName: values['key-name'] });
+  const stop = () => void running.close();
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  await running.closed;
+  process.exit(0);
+}
+
 /** A listen failure (EADDRINUSE, EACCES, EADDRNOTAVAIL) as a ConfigError naming the key that chose the address. */
 function listenError(error: unknown, portKey: string, hostKey: string): unknown {
   const e = error as NodeJS.ErrnoException & { address?: string; port?: number };
@@ -213,7 +245,7 @@ export function main(argv: string[]): void {
     process.stdout.write(usage());
     return;
   }
-  if (command === undefined) fail('a command is needed: serve, sandbox or emulator (taskgate --help)');
+  if (command === undefined) fail('a command is needed: serve, sandbox, emulator or mcp (taskgate --help)');
   if (!Object.hasOwn(COMMANDS, command)) {
     fail(`${command.startsWith('-') ? 'unknown option' : 'unknown command'} '${command}' (taskgate --help)`);
   }

@@ -112,33 +112,49 @@ export interface AppParts {
   events?: EventService;
 }
 
-/** The Express app with the core's services wired to the store, metrics and log. */
-export function createGatewayApp({ config, gateway, store, logger, metrics = new Metrics(() => gateway.list()), state, sync, events }: AppParts): express.Express {
-  const index = new IndexService({ store, backends: gateway.list(), config: config.sync });
-  const changeEvents = events ?? new EventService({ store: store as SqlStore, config: config.events, logger });
+/**
+ * The one action service of a gateway: the REST routes, the batch route and the MCP tools (HTTP or stdio) use it.
+ * `changed` hears that an action's change records are committed (the change events look at once).
+ */
+export function createActionService({ config, gateway, store, logger, metrics, index, changed }: Pick<AppParts, 'config' | 'gateway' | 'store' | 'logger' | 'metrics'> & {
+  index: IndexService;
+  changed?: () => void;
+}): ActionService {
   const apiKeySecrets = config.auth.apiKeys.map((k) => k.key);
-  const actions = new ActionService({
+  return new ActionService({
     gateway,
     store,
     validate: validateActionBody,
     secrets: () => [...apiKeySecrets, ...gateway.list().flatMap((b) => b.auth.secrets())],
     logger,
     observer: {
-      idempotency: (outcome) => metrics.idempotency.inc({ outcome }),
-      auditWrite: (type, write) => metrics.timeAuditWrite(type, write),
+      idempotency: (outcome) => metrics?.idempotency.inc({ outcome }),
+      auditWrite: (type, write) => (metrics ? metrics.timeAuditWrite(type, write) : write()),
       // An action through the gateway updates the index at once and becomes a change record.
-      // The action's change records are committed: change events (feed readers, webhooks) look at once.
       performed: async (record, task) => {
         await index.performed(record, task);
-        changeEvents.changed();
+        changed?.();
       },
     },
   });
-  const storeHealth = async () => ({ type: store.type, status: await store.ping().then(() => 'ok' as const, () => 'unavailable' as const) });
-  // On PostgreSQL every instance draws from one bucket per key; on SQLite (one instance) they stay in memory.
-  const rateLimiter: RateLimit = store.type === 'postgres'
+}
+
+/** The per-key rate limit: on PostgreSQL every instance (gateway or `taskgate mcp`) draws from one bucket per key. */
+export function createRateLimiter({ config, store, logger }: Pick<AppParts, 'config' | 'store' | 'logger'>): RateLimit {
+  // On SQLite (one instance) the buckets stay in memory.
+  return store.type === 'postgres'
     ? new PostgresRateLimiter((store as PostgresStore).sharedPool(), config.auth.apiKeys, (error) => logger.warn('rate limit store unavailable: limiting this instance alone', { error: error.message }))
     : new RateLimiter(config.auth.apiKeys);
+}
+
+/** The Express app with the core's services wired to the store, metrics and log. */
+export function createGatewayApp({ config, gateway, store, logger, metrics = new Metrics(() => gateway.list()), state, sync, events }: AppParts): express.Express {
+  const index = new IndexService({ store, backends: gateway.list(), config: config.sync });
+  const changeEvents = events ?? new EventService({ store: store as SqlStore, config: config.events, logger });
+  // The action's change records are committed: change events (feed readers, webhooks) look at once.
+  const actions = createActionService({ config, gateway, store, logger, metrics, index, changed: () => changeEvents.changed() });
+  const storeHealth = async () => ({ type: store.type, status: await store.ping().then(() => 'ok' as const, () => 'unavailable' as const) });
+  const rateLimiter = createRateLimiter({ config, store, logger });
   return createApp({
     config, gateway, actions, audit: new AuditTrail(store), index, sync: sync ?? new SyncScheduler({ gateway, store, config: config.sync }),
     storeHealth, logger, metrics, state, rateLimiter, events: changeEvents,

@@ -11,6 +11,8 @@ import type { GatewayConfig } from '../config/load';
 import { eventRoutes } from '../events/event-routes';
 import type { EventService } from '../events/event-service';
 import type { Logger } from '../log';
+import { mcpRoute } from '../mcp/http';
+import { McpTools } from '../mcp/tools';
 import { actionRoutes } from './action-routes';
 import { ApiKeys } from './api-keys';
 import { auditHandler } from './audit-route';
@@ -20,7 +22,7 @@ import type { Metrics } from './metrics';
 import { buildOpenApi } from './openapi';
 import { sendProblem, toGatewayError } from './problem';
 import { RateLimiter, type RateLimit } from './rate-limit';
-import { inboxHandler, syncHandler, type SyncTrigger } from './tasks-route';
+import { inboxHandler, inboxQuery, syncHandler, type SyncTrigger } from './tasks-route';
 import type { IndexService } from '../sync/index-service';
 
 export interface AppState {
@@ -148,16 +150,21 @@ export function createApp(deps: AppDeps): express.Express {
   route('/openapi.json', { get: [(_req, res) => void res.type('application/json').send(openapi)] });
   app.use(docsRouter());
 
+  /** One token of the key's bucket (each /v1 request, each MCP tool call), or 429. */
+  const takeToken = async (keyName: string) => {
+    try {
+      await rateLimiter.take(keyName);
+    } catch (error) {
+      if (error instanceof GatewayError && error.code === 'RATE_LIMITED') metrics.rateLimited.inc({ key: keyName });
+      throw error;
+    }
+  };
+
   // Every /v1 route needs a key (401), checked before anything about the request is read; then its rate limit.
   app.use('/v1', async (req, res, next) => {
     const l = locals(res);
     l.caller = apiKeys.authenticate(req);
-    try {
-      await rateLimiter.take(l.caller.name);
-    } catch (error) {
-      if (error instanceof GatewayError && error.code === 'RATE_LIMITED') metrics.rateLimited.inc({ key: l.caller.name });
-      throw error;
-    }
+    await takeToken(l.caller.name);
     next();
   });
 
@@ -167,6 +174,10 @@ export function createApp(deps: AppDeps): express.Express {
   route('/v1/tasks', { get: [inboxHandler(index, gateway)] });
   route('/v1/backends/:backend/sync', { post: [syncHandler(sync, gateway)] });
   if (events) eventRoutes(route, { events, backends: gateway });
+  // MCP (contract section 11): the same key, rate limit (one token per tool call), inbox, action service and audit.
+  const inbox = inboxQuery(index, gateway);
+  const tools = new McpTools({ gateway, actions, inbox: { query: (caller, search) => inbox(caller, { ...search }) }, rateLimit: takeToken, logger });
+  mcpRoute(route, { apiKeys, tools, bodyLimit: config.server.bodyLimit });
 
   app.use((req: Request) => {
     throw new GatewayError('NOT_FOUND', `No route ${req.method} ${req.path.slice(0, 256)}`);

@@ -150,6 +150,7 @@ export function buildOpenApi(backends: Backend[]): Json {
       { name: 'tasks', description: 'Tasks of one backend, read in the canonical model' },
       { name: 'actions', description: 'Canonical actions on tasks, one at a time or in a batch' },
       { name: 'audit', description: 'The audit trail of every action attempted (scope `audit`)' },
+      { name: 'mcp', description: 'The Model Context Protocol: the same keys, scopes, rate limits and audit as tools for AI agents' },
       { name: 'events', description: 'Change events: the feed, its stream and webhook delivery state (scope `events`)' },
       { name: 'operations', description: 'Liveness, readiness, metrics and this document; no key needed' },
     ],
@@ -232,6 +233,18 @@ export function buildOpenApi(backends: Backend[]): Json {
         post: {
           operationId: 'syncBackend', tags: ['tasks'], summary: "Start a full sync cycle of this backend's index now (needs the `sync` scope)",
           responses: { '202': ok('SyncAccepted', 'The cycle was started (or will follow the one running)'), '400': problem('INVALID_REQUEST: the backend is not indexed'), ...BACKEND_ERRORS },
+        },
+      },
+      '/mcp': {
+        post: {
+          operationId: 'mcp', tags: ['mcp'], summary: 'The Model Context Protocol for AI agents (Streamable HTTP, stateless): the tools of docs/mcp.md',
+          description: 'A JSON-RPC message of MCP, sent with `Accept: application/json, text/event-stream`; tool refusals are tool results with `isError`, not HTTP errors.',
+          requestBody: { required: true, ...json({ type: 'object', description: 'A JSON-RPC 2.0 message' }) },
+          responses: {
+            '200': { description: 'The JSON-RPC answer', ...json({ type: 'object' }) },
+            '202': { description: 'A notification or a response, accepted' },
+            ...V1_ERRORS,
+          },
         },
       },
       ...eventPaths(V1_ERRORS),

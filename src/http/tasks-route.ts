@@ -6,7 +6,7 @@ import inboxQuerySchema from '../../schemas/inbox-query.schema.json';
 import { GatewayError } from '../core/errors';
 import type { TaskStatus } from '../core/task';
 import { mayUseBackend, type Caller } from '../core/action-service';
-import type { IndexService, InboxSort } from '../sync/index-service';
+import type { IndexService, InboxAnswer, InboxSort } from '../sync/index-service';
 
 const ajv = new Ajv2020({ strict: true, allErrors: true, useDefaults: true, coerceTypes: true });
 addFormats(ajv, ['date-time']);
@@ -36,9 +36,15 @@ export interface SyncTrigger {
 }
 
 export function inboxHandler(index: IndexService, backends: BackendDirectory) {
+  const inbox = inboxQuery(index, backends);
   return async (req: Request, res: Response): Promise<void> => {
-    const caller = res.locals.caller as Caller;
-    const query = { ...(req.query as Record<string, unknown>) };
+    res.json(await inbox(res.locals.caller as Caller, { ...(req.query as Record<string, unknown>) }));
+  };
+}
+
+/** The inbox for a caller and a query of GET /v1/tasks (the route's and the MCP tool search_tasks'): checked, then read. */
+export function inboxQuery(index: IndexService, backends: BackendDirectory) {
+  return async (caller: Caller, query: Record<string, unknown>): Promise<InboxAnswer> => {
     if (!validateQuery(query)) {
       const errors = (validateQuery.errors ?? []).map((e) => {
         const params = e.params as Record<string, unknown>;
@@ -63,12 +69,11 @@ export function inboxHandler(index: IndexService, backends: BackendDirectory) {
         if (!configured.includes(name)) throw new GatewayError('BACKEND_NOT_FOUND', `No backend is named '${name}'`, { backend: name });
       }
     }
-    const answer = await index.query(allowed, {
+    return index.query(allowed, {
       backends: named,
       statuses: q.status === undefined ? undefined : (q.status.split(',') as TaskStatus[]),
       assignee: q.assignee, q: q.q, dueBefore: q.dueBefore, updatedSince: q.updatedSince, sort: q.sort, limit: q.limit, cursor: q.cursor,
     });
-    res.json(answer);
   };
 }
 
