@@ -198,7 +198,7 @@ describe('errors', () => {
   });
 });
 
-describe('BPMCSRFToken (the adapter'''s auth hook)', () => {
+describe('BPMCSRFToken through the adapter auth hook', () => {
   const basic: OutboundAuth = { headers: async () => ({ Authorization: 'Basic dTpw' }), secretHeaders: ['Authorization'], refresh: async () => false, secrets: () => ['p'] };
   const REQ: OutgoingRequest = { method: 'GET', url: 'https://bpm.example.com/rest/bpm/htm/v1/task/x', headers: {} };
   const ctx = (send: AuthContext['send']): AuthContext => ({ backend: 'ibm', timeoutMs: 1000, standard: basic, connect: () => { throw new Error('not used'); }, send });
