@@ -1,6 +1,5 @@
 // Change records as CloudEvents 1.0 (contract section 10): types, ids, and the type-prefix and backend filters.
 import type { ChangeKind, ChangeRecord } from '../store/index-store';
-import type { Task } from '../core/task';
 
 export const EVENT_TYPES = {
   created: 'taskgate.task.created',
@@ -13,20 +12,8 @@ export const EVENT_TYPES = {
 export type EventType = (typeof EVENT_TYPES)[ChangeKind];
 export const ALL_EVENT_TYPES = Object.values(EVENT_TYPES) as EventType[];
 
-export interface EventData {
-  backend: string;
-  taskId: string;
-  sequence: number;
-  task?: Task;
-  changes?: string[];
-  previous?: Record<string, unknown>;
-  action?: string;
-  result?: string;
-  errorCode?: string;
-  keyName?: string;
-  onBehalfOf?: string;
-  requestId?: string;
-}
+/** A change record's own fields, its sequence always set (the store assigns it). */
+export type EventData = Omit<ChangeRecord, 'time' | 'kind' | 'sequence'> & { sequence: number };
 
 export interface CloudEvent {
   specversion: '1.0';
