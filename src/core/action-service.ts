@@ -52,8 +52,6 @@ export interface ActionOutcome extends StoredResponse {
   headers: Record<string, string>;
   result?: string;
   errorCode?: string;
-  /** The task as the vendor returned or re-read it, when the action succeeded (raw included). */
-  task?: Task;
 }
 
 /** What the service tells the rest of the gateway (metrics, the task index, change events). */
@@ -141,7 +139,9 @@ export class ActionService {
     // Started together, so a store that group-commits syncs them once: the audit record, the key's answer, the index.
     const audited = this.observer.auditWrite ? this.observer.auditWrite(store.type, () => store.recordAudit(record)) : store.recordAudit(record);
     // Once the vendor may have acted, the answer is kept and replayed whatever it was; otherwise the key is given back.
-    const kept = !claimed ? undefined : mayHaveActed ? store.completeIdempotencyKey(input.caller.name, claimed.key, outcome) : store.releaseIdempotencyKey(input.caller.name, claimed.key);
+    // A key that cannot be written stays `running`: a duplicate gets 409 IDEMPOTENCY_KEY_IN_USE, never a second send.
+    const kept = !claimed ? undefined : (mayHaveActed ? store.completeIdempotencyKey(input.caller.name, claimed.key, outcome) : store.releaseIdempotencyKey(input.caller.name, claimed.key))
+      .catch((error: unknown) => this.deps.logger.error('the Idempotency-Key record could not be written', { requestId: input.requestId, error: error instanceof Error ? error.message : String(error) }));
     const indexed = !replayed && mayHaveActed ? this.notify(record, task) : undefined;
     try {
       await audited;
@@ -151,7 +151,7 @@ export class ActionService {
     await kept;
     await indexed;
     if (replayed) outcome.headers['Idempotent-Replayed'] = 'true';
-    return task ? { ...outcome, task } : outcome;
+    return outcome;
   }
 
   /** The door's input checked and turned into a command: scope, backend, task id, bounds, the action's schema. */

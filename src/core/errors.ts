@@ -65,6 +65,18 @@ export class GatewayError extends Error {
    */
   mayHaveActed = false;
 
+  /**
+   * Set where the gateway knows no byte of the request reached the vendor: refused before sending (an open circuit,
+   * a full queue, an unsafe path, no credentials to send with) or a connection that never opened.
+   */
+  notSent = false;
+
+  /** Marks this error as one whose request never reached the vendor (see notSent). */
+  unsent(): this {
+    this.notSent = true;
+    return this;
+  }
+
   /** From the catalogue: network trouble, overload and a busy Idempotency-Key may clear up; the rest will not by itself. */
   get retryable(): boolean {
     return ERROR_CATALOGUE[this.code].retryable;

@@ -53,7 +53,7 @@ export class Gateway {
 
   backend(name: string): Backend {
     const backend = this.backends.get(name);
-    if (!backend) throw new GatewayError('BACKEND_NOT_FOUND', `No backend is named '${name}'`, { backend: name });
+    if (!backend) throw new GatewayError('BACKEND_NOT_FOUND', `No backend is named '${name.slice(0, 64)}'`, { backend: name.slice(0, 64) });
     return backend;
   }
 
@@ -189,12 +189,9 @@ export class Gateway {
   }
 }
 
-/**
- * A failure that leaves no doubt that nothing reached the vendor: the gateway refused to send (circuit open,
- * queue full, unsafe path) or the vendor could not be reached. A timeout or any answer may have been acted on.
- */
+/** A failure that leaves no doubt that nothing reached the vendor (the layer that refused says so). */
 function certainlyNotSent(error: unknown): boolean {
-  return error instanceof GatewayError && (error.code === 'BACKEND_UNAVAILABLE' || error.code === 'INVALID_REQUEST');
+  return error instanceof GatewayError && error.notSent;
 }
 
 /** Runs a parse step and removes any configured credential a vendor echoed into an error message. */

@@ -6,7 +6,6 @@ import { kindsFor, matchesBackend, toCloudEvent, type EventType } from './cloud-
 import { DELIVERY_TIMEOUT_MS, signedRequest, WebhookSender, type AttemptResult } from './webhook-sender';
 import configSchema from '../../schemas/config.schema.json';
 
-/** Standard Webhooks' schedule: retries after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h, then `failed`. */
 /** The Standard Webhooks schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, as the config schema writes it. */
 export const DEFAULT_RETRY_SCHEDULE: number[] = configSchema.properties.events.properties.retrySchedule.default;
 

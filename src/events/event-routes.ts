@@ -1,8 +1,9 @@
 // The change feed (GET /v1/events, its SSE stream) and webhook state (GET /v1/webhooks, deliveries, retry): scope `events`.
-import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
+import Ajv2020 from 'ajv/dist/2020';
 import type { Request, Response } from 'express';
 import eventsQuerySchema from '../../schemas/events-query.schema.json';
 import { mayUseBackend, type Caller } from '../core/action-service';
+import { namedBackends, validatedQuery } from '../http/query-checks';
 import { GatewayError } from '../core/errors';
 import { locals, type Route } from '../http/app';
 import type { DeliveryStatus } from '../store/outbox-store';
@@ -49,35 +50,13 @@ function eventsCaller(res: Response): Caller {
   return caller;
 }
 
-function validated<T>(validate: ValidateFunction, req: Request, what: string, allowed: string): T {
-  const query = { ...(req.query as Record<string, unknown>) };
-  if (validate(query)) return query as T;
-  const errors = (validate.errors ?? []).map((e) => {
-    const params = e.params as Record<string, unknown>;
-    const path = (params.additionalProperty as string | undefined) ?? e.instancePath.replace(/^\//, '');
-    return { path: path.slice(0, 64), message: e.keyword === 'additionalProperties' ? 'is not allowed' : e.message ?? e.keyword };
-  });
-  const error = new GatewayError('INVALID_REQUEST', `Invalid ${what}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}; allowed: ${allowed}`);
-  (error.context as Record<string, unknown>).errors = errors;
-  throw error;
+/** The backends to read: the named ones (checked before the rest of the query), else the key's (undefined: all). */
+function backendsOf(caller: Caller, req: Request, directory: BackendDirectory): string[] | undefined {
+  return namedBackends(caller, (req.query as Record<string, unknown>).backend, directory.list()) ?? (caller.backends.includes('*') ? undefined : caller.backends);
 }
 
-/** The backends to read: the named ones (403 before 404, as everywhere), else the key's (undefined: all). */
-function backendsOf(caller: Caller, named: string | undefined, directory: BackendDirectory): string[] | undefined {
-  if (named === undefined) return caller.backends.includes('*') ? undefined : caller.backends;
-  const names = [...new Set(named.split(','))];
-  for (const name of names) {
-    if (!mayUseBackend(caller, name)) throw new GatewayError('FORBIDDEN', `This API key may not use backend '${name.slice(0, 64)}'`, { backend: name.slice(0, 64) });
-  }
-  const configured = new Set(directory.list().map((b) => b.name));
-  for (const name of names) {
-    if (!configured.has(name)) throw new GatewayError('BACKEND_NOT_FOUND', `No backend is named '${name.slice(0, 64)}'`, { backend: name.slice(0, 64) });
-  }
-  return names;
-}
-
-function feedQuery(caller: Caller, q: { after?: string; type?: string; backend?: string }, directory: BackendDirectory, limit: number): FeedQuery {
-  return { after: q.after === undefined ? 0 : Number(q.after), limit, kinds: kindsFor(q.type?.split(',')), backends: backendsOf(caller, q.backend, directory) };
+function feedQuery(q: { after?: string; type?: string }, backends: string[] | undefined, limit: number): FeedQuery {
+  return { after: q.after === undefined ? 0 : Number(q.after), limit, kinds: kindsFor(q.type?.split(',')), backends };
 }
 
 /** An AbortSignal that fires when the client goes away or the gateway shuts down. */
@@ -95,8 +74,9 @@ function lifetime(res: Response, closing: AbortSignal): AbortController {
 function feedHandler({ events, backends }: EventRouteDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const caller = eventsCaller(res);
-    const q = validated<{ after?: string; limit: number; type?: string; backend?: string; wait: number }>(validateFeed, req, 'events query', 'after, limit (1-500), type, backend, wait (0-30)');
-    const query = feedQuery(caller, q, backends, q.limit);
+    const read = backendsOf(caller, req, backends);
+    const q = validatedQuery<{ after?: string; limit: number; type?: string; wait: number }>(validateFeed, req.query as Record<string, unknown>, 'events query', 'after, limit (1-500), type, backend, wait (0-30)');
+    const query = feedQuery(q, read, q.limit);
     const page = q.wait > 0
       ? await events.feed.wait(query, q.wait * 1000, lifetime(res, events.closingSignal).signal)
       : await events.feed.page(query);
@@ -108,12 +88,13 @@ function feedHandler({ events, backends }: EventRouteDeps) {
 function streamHandler({ events, backends, heartbeatMs = HEARTBEAT_MS }: EventRouteDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const caller = eventsCaller(res);
-    const q = validated<{ after?: string; type?: string; backend?: string }>(validateStream, req, 'events stream query', 'after, type, backend (and the Last-Event-ID header)');
+    const read = backendsOf(caller, req, backends);
+    const q = validatedQuery<{ after?: string; type?: string }>(validateStream, req.query as Record<string, unknown>, 'events stream query', 'after, type, backend (and the Last-Event-ID header)');
     const lastEventId = req.get('last-event-id');
     if (lastEventId !== undefined && !ID.test(lastEventId.trim())) {
       throw new GatewayError('INVALID_REQUEST', 'Last-Event-ID must be an id this stream sent (a sequence number)');
     }
-    let query = feedQuery(caller, { ...q, after: lastEventId?.trim() ?? q.after }, backends, STREAM_PAGE);
+    let query = feedQuery({ ...q, after: lastEventId?.trim() ?? q.after }, read, STREAM_PAGE);
     const { signal } = lifetime(res, events.closingSignal);
     res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'X-Accel-Buffering': 'no' });
     res.flushHeaders();
@@ -167,7 +148,7 @@ function deliveriesHandler({ events }: EventRouteDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const caller = eventsCaller(res);
     const name = webhookOf(events, req);
-    const q = validated<{ status?: DeliveryStatus; limit: number; cursor?: string }>(validateDeliveries, req, 'deliveries query', 'status (pending, delivered, failed), limit (1-500), cursor');
+    const q = validatedQuery<{ status?: DeliveryStatus; limit: number; cursor?: string }>(validateDeliveries, req.query as Record<string, unknown>, 'deliveries query', 'status (pending, delivered, failed), limit (1-500), cursor');
     const page = await events.deliveries(name, {
       status: q.status, limit: q.limit, beforeId: q.cursor === undefined ? undefined : Number(q.cursor),
       backends: caller.backends.includes('*') ? undefined : caller.backends,
@@ -182,10 +163,9 @@ function retryHandler({ events }: EventRouteDeps) {
     const name = webhookOf(events, req);
     const raw = String(req.params.id);
     const delivery = ID.test(raw) ? await events.delivery(name, Number(raw)) : undefined;
-    if (!delivery) throw new GatewayError('NOT_FOUND', `Webhook '${name}' has no delivery '${raw.slice(0, 32)}'`);
-    if (!mayUseBackend(caller, delivery.backend)) {
-      throw new GatewayError('FORBIDDEN', `This API key may not use backend '${delivery.backend}'`, { backend: delivery.backend });
-    }
+    // A delivery of a backend the key may not use is not there for it, as in the deliveries list: no 403 that
+    // would tell which ids exist.
+    if (!delivery || !mayUseBackend(caller, delivery.backend)) throw new GatewayError('NOT_FOUND', `Webhook '${name}' has no delivery '${raw.slice(0, 32)}'`);
     const outcome = await events.retry(name, Number(raw));
     if (outcome === 'not_found') throw new GatewayError('NOT_FOUND', `Webhook '${name}' has no delivery '${raw}'`);
     if (outcome === 'not_failed') {

@@ -8,8 +8,6 @@ import { DeliveryWorker, type DeliveryObserver, type Sender } from './delivery-w
 import { EventFeed } from './event-feed';
 import { eventMetrics } from './event-metrics';
 
-/** The events config when none was given (a config that did not go through the schema's defaults). */
-
 export interface EventServiceOptions {
   /** The gateway's store (both drivers are SQL stores). */
   store: SqlStore;

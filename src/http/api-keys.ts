@@ -5,9 +5,6 @@ import type { ApiKeyConfig } from '../config/load';
 import type { Caller } from '../core/action-service';
 import { GatewayError } from '../core/errors';
 
-export type { Caller } from '../core/action-service';
-export { mayUseBackend } from '../core/action-service';
-
 /** One request header as text (node joins repeated ones with ', '). */
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];

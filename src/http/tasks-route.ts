@@ -4,6 +4,7 @@ import addFormats from 'ajv-formats';
 import type { Request, Response } from 'express';
 import inboxQuerySchema from '../../schemas/inbox-query.schema.json';
 import { GatewayError } from '../core/errors';
+import { namedBackends, validatedQuery } from './query-checks';
 import type { TaskStatus } from '../core/task';
 import { mayUseBackend, type Caller } from '../core/action-service';
 import type { IndexService, InboxAnswer, InboxSort } from '../sync/index-service';
@@ -45,30 +46,10 @@ export function inboxHandler(index: IndexService, backends: BackendDirectory) {
 /** The inbox for a caller and a query of GET /v1/tasks (the route's and the MCP tool search_tasks'): checked, then read. */
 export function inboxQuery(index: IndexService, backends: BackendDirectory) {
   return async (caller: Caller, query: Record<string, unknown>): Promise<InboxAnswer> => {
-    if (!validateQuery(query)) {
-      const errors = (validateQuery.errors ?? []).map((e) => {
-        const params = e.params as Record<string, unknown>;
-        const path = (params.additionalProperty as string | undefined) ?? e.instancePath.replace(/^\//, '');
-        return { path: path.slice(0, 64), message: e.keyword === 'additionalProperties' ? 'is not allowed' : e.message ?? e.keyword };
-      });
-      const error = new GatewayError('INVALID_REQUEST', `Invalid inbox query: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}; allowed: backend, status, assignee, q, dueBefore, updatedSince, sort, limit, cursor`);
-      (error.context as Record<string, unknown>).errors = errors;
-      throw error;
-    }
-    const q = query as unknown as InboxQueryParams;
-    const configured = backends.list().map((b) => b.name);
-    const allowed = configured.filter((name) => mayUseBackend(caller, name));
-    let named: string[] | undefined;
-    if (q.backend !== undefined) {
-      named = [...new Set(q.backend.split(','))];
-      // As everywhere: the key's scope first (403 whether or not the backend exists), then existence (404).
-      for (const name of named) {
-        if (!mayUseBackend(caller, name)) throw new GatewayError('FORBIDDEN', `This API key may not use backend '${name}'`, { backend: name });
-      }
-      for (const name of named) {
-        if (!configured.includes(name)) throw new GatewayError('BACKEND_NOT_FOUND', `No backend is named '${name}'`, { backend: name });
-      }
-    }
+    const configured = backends.list();
+    const named = namedBackends(caller, query.backend, configured);
+    const q = validatedQuery<InboxQueryParams>(validateQuery, query, 'inbox query', 'backend, status, assignee, q, dueBefore, updatedSince, sort, limit, cursor');
+    const allowed = configured.map((b) => b.name).filter((name) => mayUseBackend(caller, name));
     return index.query(allowed, {
       backends: named,
       statuses: q.status === undefined ? undefined : (q.status.split(',') as TaskStatus[]),
@@ -81,9 +62,8 @@ export function syncHandler(scheduler: SyncTrigger, backends: BackendDirectory) 
   return async (req: Request, res: Response): Promise<void> => {
     const caller = res.locals.caller as Caller;
     const name = String(req.params.backend);
-    if (!mayUseBackend(caller, name)) throw new GatewayError('FORBIDDEN', `This API key may not use backend '${name}'`, { backend: name });
+    namedBackends(caller, name, backends.list());
     if (!caller.scopes.includes('sync')) throw new GatewayError('FORBIDDEN', 'Starting a sync needs an API key with the `sync` scope', { backend: name });
-    if (!backends.list().some((b) => b.name === name)) throw new GatewayError('BACKEND_NOT_FOUND', `No backend is named '${name}'`, { backend: name });
     if (!scheduler.isSynced(name)) {
       throw new GatewayError('INVALID_REQUEST', `Backend '${name}' is not indexed (sync.backends does not name it)`, { backend: name });
     }

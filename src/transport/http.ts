@@ -65,13 +65,19 @@ export class HttpTransport {
   }
 
   async send(request: VendorRequest, limits: SendOptions = {}): Promise<VendorResponse> {
-    assertSafePath(request.path);
     const timeoutMs = limits.timeoutMs ?? this.options.timeoutMs;
     const started = performance.now();
-    const auth = await this.options.auth.headers({ method: request.method, url: this.baseUrl + request.path, headers: request.headers, body: request.body });
+    let auth: Record<string, string>;
+    try {
+      assertSafePath(request.path);
+      auth = await this.options.auth.headers({ method: request.method, url: this.baseUrl + request.path, headers: request.headers, body: request.body });
+    } catch (error) {
+      // An unsafe path or no credentials to send with (a token fetch refused): the vendor was never called.
+      throw error instanceof GatewayError ? error.unsent() : error;
+    }
     // Fetching a token (IAM, a CSRF token) is part of the try: the call gets what is left of its time.
     const callMs = Math.floor(timeoutMs - (performance.now() - started));
-    if (callMs <= 0) throw new GatewayError('BACKEND_TIMEOUT', `The vendor did not answer within ${timeoutMs} ms`);
+    if (callMs <= 0) throw new GatewayError('BACKEND_TIMEOUT', `The vendor did not answer within ${timeoutMs} ms`).unsent();
     const headers: Record<string, string | null> = {};
     // The configured credential wins over an adapter's header of the same name, whatever its case.
     const authNames = new Set(Object.keys(auth).map((name) => name.toLowerCase()));
@@ -124,7 +130,7 @@ function networkError(error: unknown, timeoutMs: number): GatewayError {
   // A kept-alive socket was connected before: a failure on it may come after the request left.
   if ((NOT_SENT_CODES.has(code) || NOT_SENT_CODES.has(cause)) && !request?.reusedSocket) {
     // Tagged so the retry policy knows no byte of the request left the gateway.
-    return new GatewayError('BACKEND_UNAVAILABLE', `The vendor cannot be reached (${code || cause})`, {}, { cause: NOT_SENT });
+    return new GatewayError('BACKEND_UNAVAILABLE', `The vendor cannot be reached (${code || cause})`, {}, { cause: NOT_SENT }).unsent();
   }
   if (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_CODES.has(cause)) {
     return new GatewayError('BACKEND_UNAVAILABLE', `The vendor cannot be reached (${code || cause})`);

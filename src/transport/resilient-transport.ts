@@ -130,13 +130,13 @@ export class ResilientTransport {
 
   /** cockatiel's refusals as the contract's errors: none of them reached the vendor but a deadline during a try. */
   private gatewayError(error: unknown, call: Call): unknown {
-    if (error instanceof BrokenCircuitError) return this.breaker.openError(this.options.backend);
+    if (error instanceof BrokenCircuitError) return this.breaker.openError(this.options.backend).unsent();
     if (error instanceof BulkheadRejectedError) {
-      return new GatewayError('BACKEND_UNAVAILABLE', `Too many calls to this backend: ${this.options.concurrency} in flight and ${this.maxQueue} waiting`, { retryAfter: 1 });
+      return new GatewayError('BACKEND_UNAVAILABLE', `Too many calls to this backend: ${this.options.concurrency} in flight and ${this.maxQueue} waiting`, { retryAfter: 1 }).unsent();
     }
     if (error instanceof TaskCancelledError) {
       // Still waiting for a slot (or for the circuit's probe) when the deadline passed: the vendor was not called.
-      if (!call.started) return new GatewayError('BACKEND_UNAVAILABLE', 'No free slot for a call to this backend within its deadline', { retryAfter: 1 });
+      if (!call.started) return new GatewayError('BACKEND_UNAVAILABLE', 'No free slot for a call to this backend within its deadline', { retryAfter: 1 }).unsent();
       return this.deadlineError();
     }
     return error;

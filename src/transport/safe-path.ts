@@ -14,6 +14,6 @@ export function assertSafePath(path: string): void {
     /[\\#\s\u0000-\u001f\u007f]/.test(path) ||
     pathname.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment));
   if (unsafe) {
-    throw new GatewayError('INVALID_REQUEST', 'A path value (e.g. the task id) cannot be sent to the vendor: dot segments and control characters are not allowed');
+    throw new GatewayError('INVALID_REQUEST', 'A path value (e.g. the task id) cannot be sent to the vendor: dot segments and control characters are not allowed').unsent();
   }
 }

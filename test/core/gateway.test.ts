@@ -67,3 +67,25 @@ describe('SecMaster get-one falls back to searching the to-do list when ShowTask
     expect((await caught(gatewayFor('s', backend).getTask('s', 'gone'))).code).toBe('TASK_NOT_FOUND');
   });
 });
+
+describe('whether a failed action may have reached the vendor (what the Idempotency-Key keeps)', () => {
+  test('a reset after the request left may have acted', async () => {
+    // Reset once the request is on the wire: the vendor may have applied it.
+    secmaster().intercept(`${TASKS}/t1`, 'PUT').replyWithError('socket hang up');
+    const reset = await caught(gatewayFor('s', backend).perform({ backend: 's', taskId: 't1', action: 'approve' }));
+    expect(reset.code).toBe('BACKEND_UNAVAILABLE');
+    expect(reset.mayHaveActed).toBe(true);
+  });
+
+  test('refused before sending (an unsafe path, a refused connection, an open circuit) never acted', async () => {
+    const unsafe = await caught(gatewayFor('s', backend).perform({ backend: 's', taskId: '..', action: 'approve' }));
+    expect(unsafe.code).toBe('INVALID_REQUEST');
+    expect(unsafe.mayHaveActed).toBe(false);
+    const closed = gatewayFor('s', { ...backend, baseUrl: 'http://127.0.0.1:9', circuitBreaker: { failureThreshold: 1, openMs: 60_000 }, retries: { max: 0 } });
+    const refused = await caught(closed.perform({ backend: 's', taskId: 't1', action: 'approve' }));
+    expect(refused.mayHaveActed).toBe(false);
+    const open = await caught(closed.perform({ backend: 's', taskId: 't1', action: 'approve' }));
+    expect(open.message).toMatch(/circuit .* is open/);
+    expect(open.mayHaveActed).toBe(false);
+  });
+});

@@ -94,6 +94,9 @@ describe('the feed', () => {
     expect((await get('/v1/events?backend=k2', 'oracle')).status).toBe(403);
     expect((await get('/v1/events?backend=nope', 'oracle')).status).toBe(403);
     expect((await get('/v1/events?backend=nope')).body.code).toBe('BACKEND_NOT_FOUND');
+    // The named backends are checked before the rest of the query (contract section 4, order of checks).
+    expect((await get('/v1/events?backend=k2&bogus=1', 'oracle')).status).toBe(403);
+    expect((await get('/v1/events/stream?backend=nope&bogus=1')).body.code).toBe('BACKEND_NOT_FOUND');
   });
 
   test('scope `events` is needed; unknown parameters and out-of-range values are 400', async () => {
@@ -209,7 +212,8 @@ describe('webhook state', () => {
     expect((await get('/v1/webhooks/nope/deliveries')).status).toBe(404);
 
     const post = (path: string, caller = 'all') => fetch(`${base}${path}`, { method: 'POST', headers: { 'x-caller': caller } }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
-    expect((await post(`/v1/webhooks/erp/deliveries/${d.id}/retry`, 'oracle')).status).toBe(403);
+    // A delivery of a backend the key may not use is not there for it (no 403 that would tell which ids exist).
+    expect((await post(`/v1/webhooks/erp/deliveries/${d.id}/retry`, 'oracle')).status).toBe(404);
     const retried = await post(`/v1/webhooks/erp/deliveries/${d.id}/retry`);
     expect(retried).toMatchObject({ status: 202, body: { id: d.id, status: 'pending', attempts: 0 } });
     const again = await post(`/v1/webhooks/erp/deliveries/${d.id}/retry`);

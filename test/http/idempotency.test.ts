@@ -103,9 +103,9 @@ test('answers decided before any vendor call are not stored: the key can be used
   expect(unsupported.status).toBe(422);
   const again = await gw.request('POST', ACTIONS_2, { body: { action: 'claim' }, headers: key('early-2') });
   expect(again.headers.get('idempotent-replayed')).toBeNull();
-  // A vendor that cannot be reached (nothing was sent) is not stored either.
+  // A vendor that cannot be reached (nothing was sent, as the transport marks a refused connection) is not stored either.
   gw.intercept = async () => {
-    throw new GatewayError('BACKEND_UNAVAILABLE', 'The vendor cannot be reached (ECONNREFUSED)');
+    throw new GatewayError('BACKEND_UNAVAILABLE', 'The vendor cannot be reached (ECONNREFUSED)').unsent();
   };
   expect((await gw.request('POST', ACTIONS_2, { body: { action: 'approve' }, headers: key('early') })).status).toBe(503);
   gw.intercept = (_req, pass) => pass();

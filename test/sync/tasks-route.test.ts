@@ -96,6 +96,9 @@ test('anything unknown or malformed is a 400; a backend the key may not use 403;
   expect((await get('/v1/tasks?backend=k2', 'oracleOnly'))).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
   expect((await get('/v1/tasks?backend=nope', 'oracleOnly'))).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
   expect((await get('/v1/tasks?backend=nope'))).toMatchObject({ status: 404, body: { code: 'BACKEND_NOT_FOUND' } });
+  // The order of checks: the named backends (403, then 404) before the rest of the query (400).
+  expect((await get('/v1/tasks?backend=k2&bogus=1', 'oracleOnly'))).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+  expect((await get('/v1/tasks?backend=nope&limit=0'))).toMatchObject({ status: 404, body: { code: 'BACKEND_NOT_FOUND' } });
   expect((await get('/v1/tasks?status=completed')).body.items).toEqual([]);
   expect((await get('/v1/tasks?q=ORACLE-9')).body.items.map((t: { id: string }) => t.id)).toEqual([]);
   expect((await get('/v1/tasks?q=TASK%20ORACLE-3')).body.items.map((t: { id: string }) => t.id)).toEqual(['oracle-3']);
