@@ -5,7 +5,7 @@ import type { ActionStore, AuditRecord, StoredResponse, Via } from './action-rec
 import { isActionName, type ActionCommand, type ActionName, type ActionParameters } from './actions';
 import { GatewayError, problemOf, type ErrorContext } from './errors';
 import { redact, type CallTrace, type DryRunResponse, type Gateway } from './gateway';
-import type { Task } from './task';
+import { withoutRaw, type Task } from './task';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /** A key still `running` after this long belongs to an attempt that was cut off (a crash): its outcome is unknown. */
@@ -184,10 +184,7 @@ export class ActionService {
     }
     const task = result.task;
     // The vendor's own object only with ?include=raw (contract section 6).
-    if (task && !input.includeRaw) {
-      const { raw: _raw, ...shown } = task;
-      result = { ...result, task: shown };
-    }
+    if (task && !input.includeRaw) result = { ...result, task: withoutRaw(task) };
     return {
       outcome: { status: 200, contentType: 'application/json; charset=utf-8', body: JSON.stringify(result), headers: {}, result: result.result },
       mayHaveActed: true,

@@ -46,3 +46,9 @@ export interface TaskPage {
   items: Task[];
   total?: number;
 }
+
+/** The task without `raw` (the vendor's own object): what the index keeps and what is shown unless asked for. */
+export function withoutRaw(task: Task): Task {
+  const { raw: _raw, ...rest } = task;
+  return rest;
+}

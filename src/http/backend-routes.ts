@@ -4,7 +4,7 @@ import { mayUseBackend } from '../core/action-service';
 import { ACTION_NAMES } from '../core/actions';
 import { GatewayError } from '../core/errors';
 import type { Backend, Gateway } from '../core/gateway';
-import type { Task } from '../core/task';
+import { withoutRaw, type Task } from '../core/task';
 import { locals, type Route } from './app';
 import { validateGetQuery, validateListQuery } from './validation';
 
@@ -95,7 +95,5 @@ export function manifest(gateway: Gateway, backend: Backend) {
 
 /** `raw` (the vendor's own object) only when asked for with ?include=raw. */
 export function present(task: Task, includeRaw: boolean): Task {
-  if (includeRaw) return task;
-  const { raw: _raw, ...rest } = task;
-  return rest;
+  return includeRaw ? task : withoutRaw(task);
 }

@@ -1,5 +1,5 @@
 // SQL of the task index both store drivers share: upserts, change records, sync state, leases, the inbox page.
-import type { Task, TaskStatus } from '../core/task';
+import { withoutRaw, type Task, type TaskStatus } from '../core/task';
 import type { ChangeRecord, IndexQuery, InboxSort, SyncState } from './index-store';
 import type { Placeholder } from './sql';
 
@@ -48,7 +48,7 @@ export function upsertTasks(p: Placeholder, rows: { task: Task; digest: string; 
         updated_ms = excluded.updated_ms, due_ms = excluded.due_ms, created_key = excluded.created_key, updated_key = excluded.updated_key,
         due_key = excluded.due_key, listed = excluded.listed, digest = excluded.digest, task = excluded.task, indexed_ms = excluded.indexed_ms`,
     params: rows.flatMap(({ task, digest, listed }) => {
-      const { raw: _raw, ...stored } = task;
+      const stored = withoutRaw(task);
       return [
         task.backend, task.id, task.status, task.assignee ?? null, task.name.toLowerCase(), ms(task.updatedAt), ms(task.dueAt),
         sortKey(task, 'createdAt'), sortKey(task, 'updatedAt'), sortKey(task, 'dueAt'), listed ? 1 : 0, digest, JSON.stringify(stored), nowMs,
@@ -69,7 +69,7 @@ export function insertChanges(p: Placeholder, changes: ChangeRecord[]): Statemen
     sql: `INSERT INTO taskgate_changes (time_ms, backend, task_id, kind, task, changes, previous, action, result, error_code, key_name, on_behalf_of, request_id)
       VALUES ${placeholders(p, changes.length, 13)}`,
     params: changes.flatMap((change) => {
-      const task = change.task ? (({ raw: _raw, ...rest }) => rest)(change.task) : undefined;
+      const task = change.task ? withoutRaw(change.task) : undefined;
       return [
         Date.parse(change.time), change.backend, change.taskId, change.kind, json(task), json(change.changes), json(change.previous),
         change.action ?? null, change.result ?? null, change.errorCode ?? null, change.keyName ?? null, change.onBehalfOf ?? null, change.requestId ?? null,

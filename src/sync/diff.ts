@@ -1,6 +1,6 @@
 // The sync's diff, pure: the index as it was against a fresh listing (and re-reads) -> index writes and change records.
 import { createHash } from 'node:crypto';
-import type { Task } from '../core/task';
+import { withoutRaw, type Task } from '../core/task';
 import { FINAL_STATUSES, type ChangeRecord, type IndexedDigest, type IndexedTask } from '../store/index-store';
 
 /** The canonical fields a change is seen in (id, backend and vendor never change; `raw` is not indexed). */
@@ -16,12 +16,6 @@ function stable(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stable(v)}`).join(',')}}`;
-}
-
-/** The task as indexed: without `raw`. */
-export function indexable(task: Task): Task {
-  const { raw: _raw, ...rest } = task;
-  return rest;
 }
 
 /** sha-256 over the compared fields: equal digests, no canonical change. */
@@ -89,7 +83,7 @@ export function needsPrevious(index: Map<string, IndexedDigest>, fresh: Task[]):
 
 export function diff(input: DiffInput): DiffOutput {
   const out: DiffOutput = { upserts: [], changes: [], left: [] };
-  const fresh = distinct(input.fresh).map(indexable);
+  const fresh = distinct(input.fresh).map(withoutRaw);
   for (const task of fresh) {
     const digest = taskDigest(task);
     const known = input.index.get(task.id);
@@ -140,7 +134,7 @@ export function resolveLeft(backend: string, previous: Map<string, IndexedTask>,
       out.changes.push({ time, backend, taskId: reread.taskId, kind: 'removed', task: before.task });
       continue;
     }
-    const task = indexable(reread.task);
+    const task = withoutRaw(reread.task);
     out.upserts.push({ task, digest: taskDigest(task), listed: false });
     const change = changeOf(before.task, task, time);
     if (change) out.changes.push(change);

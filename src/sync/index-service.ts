@@ -1,10 +1,10 @@
 // The task index as the core sees it: the inbox query, and an action's result applied to the index at once.
 import type { AuditRecord } from '../core/action-records';
 import { GatewayError } from '../core/errors';
-import type { Task, TaskStatus } from '../core/task';
+import { withoutRaw, type Task, type TaskStatus } from '../core/task';
 import { FINAL_STATUSES, type ChangeRecord, type IndexStore, type InboxSort, type SyncState } from '../store/index-store';
 import { decodeInboxCursor, encodeInboxCursor, type NormalizedQuery } from './cursor';
-import { compareTasks, indexable, taskDigest } from './diff';
+import { compareTasks, taskDigest } from './diff';
 import { syncedBackends, type SyncConfig } from './scheduler';
 
 export type { InboxSort };
@@ -85,7 +85,7 @@ export class IndexService {
     const changes: ChangeRecord[] = [];
     const upserts: { task: Task; digest: string; listed: boolean }[] = [];
     if (task && this.indexed.has(backend)) {
-      const fresh = indexable(task);
+      const fresh = withoutRaw(task);
       const digest = taskDigest(fresh);
       const [known] = await this.options.store.indexedTasks(backend, [fresh.id]);
       if (!known) {
@@ -101,7 +101,7 @@ export class IndexService {
     }
     if (action) {
       const record: ChangeRecord = { time, backend, kind: 'action', ...action };
-      if (task) record.task = indexable(task);
+      if (task) record.task = withoutRaw(task);
       changes.push(record);
     }
     await this.options.store.writeIndex({ backend, upserts, deletes: [], changes });
