@@ -39,7 +39,7 @@ export function compareTasks(before: Task, after: Task): { changes: string[]; pr
 const isFinal = (status: string) => (FINAL_STATUSES as readonly string[]).includes(status);
 
 /** The record of an indexed task that changed: `closed` when its status became final, else `updated`. */
-function changeOf(before: Task, after: Task, time: string): ChangeRecord | undefined {
+export function changeOf(before: Task, after: Task, time: string): ChangeRecord | undefined {
   const { changes, previous } = compareTasks(before, after);
   if (changes.length === 0) return undefined;
   const closed = changes.includes('status') && isFinal(after.status) && !isFinal(before.status);

@@ -2,9 +2,9 @@
 import type { AuditRecord } from '../core/action-records';
 import { GatewayError } from '../core/errors';
 import { withoutRaw, type Task, type TaskStatus } from '../core/task';
-import { FINAL_STATUSES, type ChangeRecord, type IndexStore, type InboxSort, type SyncState } from '../store/index-store';
+import { type ChangeRecord, type IndexStore, type InboxSort, type SyncState } from '../store/index-store';
 import { decodeInboxCursor, encodeInboxCursor, type NormalizedQuery } from './cursor';
-import { compareTasks, taskDigest } from './diff';
+import { changeOf, taskDigest } from './diff';
 import { syncedBackends, type SyncConfig } from './scheduler';
 
 export type { InboxSort };
@@ -93,10 +93,8 @@ export class IndexService {
         changes.push({ time, backend, taskId: fresh.id, kind: 'created', task: fresh });
       } else if (taskDigest(known.task) !== digest) {
         upserts.push({ task: fresh, digest, listed: known.listed });
-        const { changes: fields, previous } = compareTasks(known.task, fresh);
-        const final = (s: string) => (FINAL_STATUSES as readonly string[]).includes(s);
-        const closed = fields.includes('status') && final(fresh.status) && !final(known.task.status);
-        changes.push({ time, backend, taskId: fresh.id, kind: closed ? 'closed' : 'updated', task: fresh, changes: fields, previous });
+        const change = changeOf(known.task, fresh, time);
+        if (change) changes.push(change);
       }
     }
     if (action) {
