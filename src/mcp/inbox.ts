@@ -1,6 +1,6 @@
 // The inbox as the MCP tools see it (contract section 9): a port the app wires to the task index's inbox query.
 import type { Caller } from '../core/action-service';
-import type { Task } from '../core/task';
+import type { InboxAnswer } from '../sync/index-service';
 
 /** search_tasks' arguments: the query of GET /v1/tasks, lists comma-separated as on that route. */
 export interface InboxSearch {
@@ -12,20 +12,8 @@ export interface InboxSearch {
   cursor?: string;
 }
 
-export interface InboxBackendState {
-  name: string;
-  vendor: string;
-  status: 'ok' | 'stale' | 'error' | 'not_indexed';
-  syncedAt?: string;
-  error?: { code: string; detail: string };
-}
-
-/** What GET /v1/tasks answers. */
-export interface InboxPage {
-  items: Task[];
-  nextCursor?: string;
-  backends: InboxBackendState[];
-}
+/** What GET /v1/tasks answers (the index service's answer). */
+export type InboxPage = InboxAnswer;
 
 /**
  * The inbox for one caller, refusing as GET /v1/tasks does: a GatewayError (400 for a bad query or cursor, 403 for a
