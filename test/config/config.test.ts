@@ -80,7 +80,8 @@ test('YAML and JSON files load alike; the shipped configs are valid', () => {
 /** Every ${VAR} the example config names, given a dummy value. */
 function exampleEnv(): Record<string, string> {
   const text = fs.readFileSync(path.join(__dirname, '../../config/example.yaml'), 'utf8');
-  return Object.fromEntries([...text.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((m) => [m[1], `dummy-${m[1].toLowerCase()}-value`]));
+  // A webhook secret has the Standard Webhooks form: whsec_ and the base64 of 24 or more random bytes.
+  return Object.fromEntries([...text.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((m) => [m[1], m[1].endsWith('WEBHOOK_SECRET') ? `whsec_${Buffer.alloc(24, 7).toString('base64')}` : `dummy-${m[1].toLowerCase()}-value`]));
 }
 
 test('a number from the environment fills a numeric key; short API keys are allowed', () => {
