@@ -59,7 +59,7 @@ describe('credentials never leave the gateway', () => {
     }
     await record('POST', '/v1/actions/batch', { items: Object.keys(stack.config.backends).map((backend) => ({ backend, taskId: 'no-such-task', action: 'approve' })) });
     await record('GET', '/v1/backends', undefined, 'wrong-key-but-long');
-    for (const route of ['/v1/audit?limit=100', '/metrics', '/readyz', '/healthz', '/openapi.json']) await record('GET', route);
+    for (const route of ['/v1/audit?limit=100', '/metrics', '/readyz', '/healthz', '/openapi.json', '/v1/events?limit=500', '/v1/webhooks', '/v1/webhooks/sandbox/deliveries', '/v1/tasks']) await record('GET', route);
     const echoed = seen.filter((s) => s.startsWith('GET /v1/backends/echo/tasks/no-such-task'));
     expect(echoed[0]).toContain('rejected: token ***'); // the rude vendor's message is passed on, scrubbed
   });
@@ -68,7 +68,10 @@ describe('credentials never leave the gateway', () => {
     const secrets = [
       ...Object.entries(stack.config.backends).flatMap(([name, b]) => createBackend(name, b).auth.secrets()),
       ...stack.config.auth.apiKeys.map((k) => k.key),
+      // A webhook secret, and the key it stands for (the base64 after whsec_).
+      ...stack.config.events.webhooks.flatMap((w) => [w.secret, w.secret.slice('whsec_'.length)]),
     ].filter((s) => s.length >= 6);
+    expect(secrets).toContain(stack.config.events.webhooks[0]!.secret);
     expect(secrets).toContain(ECHO_TOKEN);
     const everything = [...seen, ...stack.logs].join('\n');
     expect(everything.length).toBeGreaterThan(10_000);
