@@ -5,7 +5,7 @@ import { GatewayError } from '../core/errors';
 import { version } from '../../package.json';
 import type { DescribedRequest, OutboundAuth } from '../core/ports';
 import { connectTimeoutAgents, NOT_SENT_CODES } from './connect-timeout';
-import { nodeAdapter } from './node-adapter';
+import { vendorAdapter } from './node-adapter';
 import { assertSafePath } from './safe-path';
 
 export interface TransportOptions {
@@ -45,7 +45,7 @@ export class HttpTransport {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.client = axios.create({
       // A small adapter on node:http (nock sees its sockets); axios's own where the environment names a proxy.
-      adapter: nodeAdapter,
+      adapter: vendorAdapter(),
       baseURL: this.baseUrl,
       timeout: options.timeoutMs,
       ...connectTimeoutAgents(options.connectTimeoutMs ?? options.timeoutMs),

@@ -20,12 +20,15 @@ export function proxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 /**
- * Where the environment names a proxy, axios's own http adapter sends the call (proxies, NO_PROXY, CONNECT
- * tunnels); otherwise this one does, with the same failure codes: ECONNABORTED for a timeout, ERR_CANCELED for an
- * abort, ERR_BAD_RESPONSE for an answer too large or cut short (with `response` set: the vendor had answered),
- * the socket's own code otherwise. Only the options taskgate uses are read (http.ts sets them all).
+ * The adapter of a backend's axios instance, chosen once when it is built (the environment is read at startup, not
+ * per call): where it names a proxy, axios's own http adapter (proxies, NO_PROXY, CONNECT tunnels); otherwise this
+ * one, with the same failure codes: ECONNABORTED for a timeout, ERR_CANCELED for an abort, ERR_BAD_RESPONSE for an
+ * answer too large or cut short (with `response` set: the vendor had answered), the socket's own code otherwise.
+ * Only the options taskgate uses are read (http.ts sets them all).
  */
-export const nodeAdapter: AxiosAdapter = (config) => (proxyConfigured() ? axiosHttp(config) : send(config));
+export function vendorAdapter(env: NodeJS.ProcessEnv = process.env): AxiosAdapter {
+  return proxyConfigured(env) ? axiosHttp : send;
+}
 
 function send(config: InternalAxiosRequestConfig): Promise<AxiosResponse<string>> {
   return new Promise((resolve, reject) => {
