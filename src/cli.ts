@@ -7,7 +7,6 @@ import { listen, type RunningEmulator } from './emulators/emulator';
 import { loopbackWebhooks, startReceiver, type RunningReceiver } from './events/sandbox-receiver';
 import { launcherNodeFlags } from './launch';
 import { createLogger } from './log';
-import { serveStdio } from './mcp/stdio';
 import { drainOnSigterm, startGateway } from './server';
 
 const optionNames = (vendor: string) => Object.keys(EMULATOR_OPTIONS[vendor] ?? {});
@@ -205,6 +204,8 @@ function emulatorOptions(vendor: string, pairs: string[]): Record<string, unknow
 async function mcp(values: { config?: string; 'key-name'?: string }): Promise<void> {
   const file = values.config ?? process.env.TASKGATE_CONFIG;
   if (!file || !values['key-name']) fail('mcp needs --config <file> (or TASKGATE_CONFIG) and --key-name <name> (taskgate mcp --help)');
+  // Loaded only for this command: the MCP SDK costs ~40 MB that the other commands should not pay.
+  const { serveStdio } = await import('./mcp/stdio');
   const running = await serveStdio({ config: loadConfigFile(file), keyName: values['key-name'] });
   const stop = () => void running.close();
   process.on('SIGTERM', stop);

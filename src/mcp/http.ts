@@ -1,10 +1,8 @@
 // POST /mcp: the MCP tools over Streamable HTTP (the SDK's transport), stateless: each request is authenticated with
 // its API key and served by a server and transport of its own, so any gateway instance can answer any request.
 import type { Request, Response } from 'express';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { ApiKeys } from '../http/api-keys';
 import { locals, type Route } from '../http/app';
-import { createMcpServer } from './server';
 import type { McpTools } from './tools';
 
 export interface McpRouteDeps {
@@ -28,6 +26,11 @@ export function mcpRoute(route: Route, { apiKeys, tools, bodyLimit }: McpRouteDe
         // 401 problem+json like every /v1 route, before the body is read.
         l.caller = apiKeys.authenticate(req);
         const onBehalfOf = req.get('x-on-behalf-of');
+        // Loaded on the first /mcp request: the SDK costs a gateway ~40 MB of memory that one serving no agent
+        // should not pay (docs/performance.md).
+        const [{ StreamableHTTPServerTransport }, { createMcpServer }] = await Promise.all([
+          import('@modelcontextprotocol/sdk/server/streamableHttp.js'), import('./server'),
+        ]);
         const server = createMcpServer(tools, { caller: l.caller, requestId: () => l.requestId, onBehalfOf });
         const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true, maxRequestBodySize });
         res.once('close', () => {
