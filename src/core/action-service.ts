@@ -213,7 +213,8 @@ export class ActionService {
   private record(input: ActionInput, outcome: ActionOutcome, started: number, hr: bigint, extra: { replayed?: boolean; vendorStatus?: number }): AuditRecord {
     const body = input.body && typeof input.body === 'object' && !Array.isArray(input.body) ? (input.body as Record<string, unknown>) : {};
     const { action: _action, ...parameters } = body;
-    const bounded = boundParameters(parameters, this.deps.secrets());
+    const secrets = this.deps.secrets();
+    const bounded = boundParameters(parameters, secrets);
     const record: AuditRecord = {
       time: new Date(started).toISOString(),
       requestId: input.requestId,
@@ -226,7 +227,7 @@ export class ActionService {
       via: input.via,
     };
     if (bounded.truncated) record.parametersTruncated = true;
-    if (input.onBehalfOf !== undefined) record.onBehalfOf = redact(input.onBehalfOf.slice(0, 256), this.deps.secrets());
+    if (input.onBehalfOf !== undefined) record.onBehalfOf = redact(input.onBehalfOf.slice(0, 256), secrets);
     if (outcome.result !== undefined) record.result = outcome.result;
     if (outcome.errorCode !== undefined) record.errorCode = outcome.errorCode;
     if (extra.vendorStatus !== undefined) record.vendorStatus = extra.vendorStatus;
