@@ -9,30 +9,6 @@ type Param = string | number | null;
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'delivered', 'failed'];
 
-/** A delivery as the relay creates it: one event for one webhook. */
-export interface NewDelivery {
-  webhook: string;
-  sequence: number;
-  eventId: string;
-  eventType: string;
-  backend: string;
-  taskId: string;
-  /** The event's JSON, exactly as it is POSTed. */
-  payload: string;
-  createdMs: number;
-}
-
-/** A delivery claimed by one gateway for one attempt. */
-export interface ClaimedDelivery {
-  id: number;
-  webhook: string;
-  eventId: string;
-  payload: string;
-  /** Attempts made before this one (in the current round: a manual retry starts a new round). */
-  attempts: number;
-  createdMs: number;
-}
-
 export interface Delivery {
   id: number;
   webhook: string;
@@ -50,6 +26,12 @@ export interface Delivery {
   lastStatus?: number;
   lastError?: string;
 }
+
+/** A delivery as the relay creates it: one event for one webhook, with the event's JSON exactly as it is POSTed. */
+export type NewDelivery = Pick<Delivery, 'webhook' | 'sequence' | 'eventId' | 'eventType' | 'backend' | 'taskId' | 'createdMs'> & { payload: string };
+
+/** A delivery claimed by one gateway for one attempt; `attempts` were made before it in the current round. */
+export type ClaimedDelivery = Pick<Delivery, 'id' | 'webhook' | 'eventId' | 'attempts' | 'createdMs'> & { payload: string };
 
 export interface DeliveryQuery {
   webhook: string;
